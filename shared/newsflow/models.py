@@ -1,0 +1,140 @@
+"""Versioned wire contracts: the raw article, the enriched article and the dead letter.
+
+Every value on a newsflow topic is the JSON of one of these models. Each carries a
+``schema_version``; consumers reject versions they do not know (into the DLQ).
+Datetimes are always timezone-aware (UTC on the wire).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+RAW_SCHEMA_VERSION = 1
+ENRICHED_SCHEMA_VERSION = 1
+DEAD_LETTER_SCHEMA_VERSION = 1
+
+ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$"
+SOURCE_PATTERN = r"^[a-z0-9][a-z0-9._\-]{0,63}$"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+ArticleId = Annotated[str, Field(pattern=ARTICLE_ID_PATTERN)]
+SourceId = Annotated[str, Field(pattern=SOURCE_PATTERN)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RawArticle(_Frozen):
+    """An accepted article, as ingest publishes it to ``news.articles.raw``.
+
+    The body is plain text (ingest has already turned HTML into text). ``revision``
+    orders the versions of one article: a higher revision replaces a lower one.
+    ``deleted`` marks a retraction: the article must disappear from the index.
+    """
+
+    schema_version: Literal[1] = RAW_SCHEMA_VERSION
+    id: ArticleId
+    source: SourceId
+    url: str = Field(max_length=2048)
+    title: str = Field(max_length=1000)
+    body: str
+    published_at: UtcDatetime | None = None
+    updated_at: UtcDatetime | None = None
+    revision: int = Field(ge=0, le=2**62)
+    authors: tuple[str, ...] = ()
+    section: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+    tags: tuple[str, ...] = ()
+    deleted: bool = False
+    ingested_at: UtcDatetime = Field(default_factory=utcnow)
+
+
+EntityType = Literal["person", "organization", "place", "group", "event", "product", "law", "work", "facility"]
+
+
+class Span(_Frozen):
+    """Where one mention of an entity stands: character offsets in the title or the body."""
+
+    field: Literal["title", "body"]
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Entity(_Frozen):
+    """One named entity of an article, with its mentions merged."""
+
+    name: str
+    type: EntityType
+    label: str  # the spaCy label that decided the type (PERSON, ORG, GPE, ...)
+    mentions: int = Field(ge=1)
+    salience: float = Field(ge=0.0, le=1.0)
+    spans: tuple[Span, ...] = ()
+
+
+class Topic(_Frozen):
+    """An IPTC Media Topic (top level) with a score in [0, 1]."""
+
+    code: str  # e.g. "medtop:11000000"
+    label: str  # e.g. "politics"
+    score: float = Field(ge=0.0, le=1.0)
+
+
+class Keyword(_Frozen):
+    """A key phrase of the article with its score."""
+
+    text: str
+    score: float = Field(ge=0.0)
+
+
+class Enrichment(_Frozen):
+    """What the enrichment worker adds to an article."""
+
+    entities: tuple[Entity, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    language: str | None = None
+    language_score: float | None = None
+    word_count: int = Field(ge=0)
+    reading_time_s: int = Field(ge=0)
+    fingerprint: str  # 64-bit SimHash, 16 hex digits
+    models: dict[str, str] = Field(default_factory=dict)  # component -> version
+    enriched_at: UtcDatetime = Field(default_factory=utcnow)
+
+
+class EnrichedArticle(_Frozen):
+    """An article with its enrichment, as published to ``news.articles.enriched``."""
+
+    schema_version: Literal[1] = ENRICHED_SCHEMA_VERSION
+    article: RawArticle
+    enrichment: Enrichment | None = None  # None for retractions (deleted articles)
+
+
+class DeadLetter(_Frozen):
+    """A message that a stage could not process, with everything needed to replay it."""
+
+    schema_version: Literal[1] = DEAD_LETTER_SCHEMA_VERSION
+    stage: Literal["ingest", "enrichment", "indexer"]
+    error_type: str
+    reason: str
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    article_id: str | None = None
+    payload: str  # the original value: UTF-8 text, or base64 when it was not valid UTF-8
+    payload_encoding: Literal["utf-8", "base64"] = "utf-8"
+    failed_at: UtcDatetime = Field(default_factory=utcnow)
