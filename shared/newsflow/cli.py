@@ -15,6 +15,9 @@ SUBCOMMANDS: dict[str, str] = {
     "reindex": "newsflow.reindex_cli",
     "status": "newsflow.status",
     "topics": "newsflow.admin_cli",
+    "index": "newsflow.admin_cli",
+    "run": "newsflow.devrun",
+    "stop": "newsflow.devrun",
     "schemas": "newsflow.schemas",
 }
 
@@ -23,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The root parser with every sub-command whose module is importable."""
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module_name in SUBCOMMANDS.values():
+    for module_name in dict.fromkeys(SUBCOMMANDS.values()):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

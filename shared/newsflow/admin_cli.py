@@ -1,0 +1,36 @@
+"""``newsflow topics create`` and ``newsflow index create``: idempotent initialisation jobs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from newsflow.kafka_clients import ensure_topics
+from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
+
+
+def add_subparser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``topics`` and ``index``."""
+    topics = subparsers.add_parser("topics", help="Kafka topics of the pipeline")
+    topics.add_argument("action", choices=["create"], help="create missing topics (idempotent)")
+    index = subparsers.add_parser("index", help="Elasticsearch index template, index and alias")
+    index.add_argument("action", choices=["create"], help="create the template and the aliased index")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen initialisation."""
+    if args.command == "topics":
+        created = asyncio.run(ensure_topics(KafkaSettings(), TopicSettings()))
+        print(f"topics created: {', '.join(created) or 'none (all exist)'}")
+        return 0
+    from newsflow.es_client import make_sync_client
+    from newsflow.es_index import ensure_index
+
+    settings = ElasticsearchSettings()
+    es = make_sync_client(settings)
+    try:
+        index_name = ensure_index(es, settings)
+    finally:
+        es.close()
+    print(f"alias {settings.alias} -> {index_name}")
+    return 0

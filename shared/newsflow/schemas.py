@@ -1,0 +1,47 @@
+"""JSON Schema of the wire contracts, exported to ``docs/schemas/`` (``newsflow schemas``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
+
+CONTRACTS: dict[str, type[BaseModel]] = {
+    "raw-article.v1": RawArticle,
+    "enriched-article.v1": EnrichedArticle,
+    "dead-letter.v1": DeadLetter,
+}
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of every wire contract, by file stem."""
+    return {name: model.model_json_schema(mode="serialization") for name, model in CONTRACTS.items()}
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    """Write one ``<name>.json`` per contract into ``directory``; return the paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, schema in json_schemas().items():
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def add_subparser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``newsflow schemas``."""
+    parser = subparsers.add_parser("schemas", help="export the JSON Schema of the wire contracts")
+    parser.add_argument("--out", type=Path, default=Path("docs/schemas"), help="output directory")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the schemas and list them."""
+    for path in write_schemas(args.out):
+        print(path)
+    return 0
