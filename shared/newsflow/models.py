@@ -8,13 +8,13 @@ Datetimes are always timezone-aware (UTC on the wire).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-RAW_SCHEMA_VERSION = 1
-ENRICHED_SCHEMA_VERSION = 1
-DEAD_LETTER_SCHEMA_VERSION = 1
+RAW_SCHEMA_VERSION: Final = 1
+ENRICHED_SCHEMA_VERSION: Final = 1
+DEAD_LETTER_SCHEMA_VERSION: Final = 1
 
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$"
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9._\-]{0,63}$"
