@@ -1,0 +1,1 @@
+"""Ingest: the article contract, authentication, the Kafka publisher, feed polling and backfill."""

@@ -1,0 +1,160 @@
+"""The HTTP article contract (:class:`ArticleIn`) and its mapping to the wire model :class:`RawArticle`.
+
+Identity: the publisher's stable ``id`` when given, else ``"u-"`` + the first 32 hex digits of the
+SHA-256 of the canonical URL (scheme and host lower-cased, default port, fragment and tracking
+parameters dropped, query sorted). Revision: the given ``revision``, else ``updated_at`` (or
+``published_at``) in epoch milliseconds, else 0. A retried identical request therefore maps to the
+same (id, revision), which downstream stages treat as the same logical article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from newsflow.ingest.html_text import plain_text
+from newsflow.models import ArticleId, RawArticle, SourceId, utcnow
+
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga", "ref_src"}
+)
+MAX_REVISION = 2**62
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def canonical_url(url: str) -> str:
+    """A canonical form of an http(s) URL, used to derive a stable article id."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port
+    netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"  # keep the user (it can select content) but never a password
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def derive_id(url: str) -> str:
+    """The article id derived from a URL: ``u-`` + 32 hex digits of SHA-256 of its canonical form."""
+    return "u-" + hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:32]
+
+
+def epoch_ms(value: datetime) -> int:
+    """Milliseconds since the Unix epoch of an aware datetime."""
+    return int(value.timestamp() * 1000)
+
+
+def default_revision(updated_at: datetime | None, published_at: datetime | None) -> int:
+    """The revision of an article that does not state one: its last update time in epoch ms (else 0)."""
+    moment = updated_at or published_at
+    return max(0, min(MAX_REVISION, epoch_ms(moment))) if moment else 0
+
+
+class ArticleIn(BaseModel):
+    """An article as a newsroom system pushes it (``POST /v1/articles``). Unknown fields are rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=2_000_000)
+
+    id: ArticleId | None = Field(default=None, description="Publisher's stable id; else derived from url")
+    url: str = Field(min_length=8, max_length=2048, description="Canonical http(s) URL of the article")
+    title: str = Field(min_length=1, max_length=1000)
+    body: str = Field(description="Plain text or HTML (converted to text; scripts and styles dropped)")
+    body_format: Literal["auto", "text", "html"] = "auto"
+    published_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    revision: int | None = Field(default=None, ge=0, le=MAX_REVISION, description="Higher wins")
+    source: SourceId | None = Field(default=None, description="Must be the API key's source when given")
+    authors: list[ShortText] = Field(default_factory=list, max_length=50)
+    section: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+    tags: list[ShortText] = Field(default_factory=list, max_length=100)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http or https URL")
+        try:
+            parts.port  # noqa: B018 - raises on an invalid port
+        except ValueError as exc:
+            raise ValueError("has an invalid port") from exc
+        return value.strip()
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    def article_id(self) -> str:
+        """The id of this article: the publisher's, else derived from the URL."""
+        return self.id or derive_id(self.url)
+
+
+class RetractionIn(BaseModel):
+    """Optional body of a retraction: the revision of the deletion (default: now in epoch ms)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    revision: int | None = Field(default=None, ge=0, le=MAX_REVISION)
+
+
+def to_raw(article: ArticleIn, source: str, *, now: datetime | None = None) -> RawArticle:
+    """The wire article for an accepted :class:`ArticleIn` of ``source`` (body turned into plain text)."""
+    title = plain_text(article.title, "auto")[:1000] or article.title.strip()[:1000]
+    return RawArticle(
+        id=article.article_id(),
+        source=source,
+        url=article.url,
+        title=title,
+        body=plain_text(article.body, article.body_format),
+        published_at=article.published_at,
+        updated_at=article.updated_at,
+        revision=article.revision
+        if article.revision is not None
+        else default_revision(article.updated_at, article.published_at),
+        authors=tuple(a.strip() for a in article.authors if a.strip()),
+        section=article.section,
+        language=article.language,
+        tags=tuple(t.strip() for t in article.tags if t.strip()),
+        ingested_at=now or utcnow(),
+    )
+
+
+def retraction(
+    article_id: str, source: str, revision: int | None = None, *, now: datetime | None = None
+) -> RawArticle:
+    """A retraction of ``article_id``: ``deleted=True`` at ``revision`` (default: now in epoch ms)."""
+    moment = now or utcnow()
+    return RawArticle(
+        id=article_id,
+        source=source,
+        url="",
+        title="",
+        body="",
+        revision=revision if revision is not None else epoch_ms(moment),
+        deleted=True,
+        updated_at=moment,
+        ingested_at=moment,
+    )
+
+
+def source_of(article: ArticleIn, key_source: str) -> tuple[str, bool]:
+    """The source to record and whether the caller may write it (a key writes only its own source)."""
+    if article.source is None:
+        return key_source, True
+    return article.source, article.source == key_source

@@ -1,0 +1,53 @@
+"""Prometheus metrics of the ingest service, on a registry of their own (one per app instance)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class IngestMetrics:
+    """Requests by endpoint/status, articles accepted/rejected by reason, Kafka publish latency."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.requests = Counter(
+            "newsflow_ingest_requests",
+            "HTTP requests by endpoint and status code",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+        )
+        self.articles = Counter(
+            "newsflow_ingest_articles",
+            "Articles by outcome (accepted or rejected) and reason",
+            ["outcome", "reason"],
+            registry=self.registry,
+        )
+        self.publish_seconds = Histogram(
+            "newsflow_ingest_kafka_publish_seconds",
+            "Time from send to broker acknowledgement of one publish call",
+            ["ok"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "newsflow_ingest_in_flight_requests", "Write requests being processed", registry=self.registry
+        )
+        self.kafka_ready = Gauge(
+            "newsflow_ingest_kafka_ready",
+            "1 when the producer is connected and healthy",
+            registry=self.registry,
+        )
+
+    def observe_publish(self, seconds: float, ok: bool) -> None:
+        """Record one publish call (used as the publisher's observer)."""
+        self.publish_seconds.labels(ok="true" if ok else "false").observe(seconds)
+
+    def accepted(self, count: int, reason: str = "ok") -> None:
+        """Count accepted articles."""
+        if count:
+            self.articles.labels(outcome="accepted", reason=reason).inc(count)
+
+    def rejected(self, reason: str, count: int = 1) -> None:
+        """Count rejected articles by reason."""
+        if count:
+            self.articles.labels(outcome="rejected", reason=reason).inc(count)

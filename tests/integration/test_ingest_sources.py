@@ -1,0 +1,89 @@
+"""Feed polling and the backfill CLI against the real Kafka broker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from newsflow.ingest.contract import derive_id
+from newsflow.ingest.feeds import FeedPoller
+from newsflow.ingest.publisher import ArticlePublisher
+from newsflow.ingest.settings import FeedConfig
+from newsflow.models import RawArticle
+from newsflow.serde import decode, header
+from newsflow.settings import KafkaSettings, TopicSettings
+from tests.integration.test_ingest_api import consume
+from tests.unit.test_ingest_feeds import FeedServer
+
+pytestmark = pytest.mark.integration
+
+SEED = Path("/work/shared/seed-articles")
+
+
+async def test_feed_entries_reach_kafka_once_per_revision(
+    kafka_bootstrap: str, unique_name: Callable[..., str]
+) -> None:
+    server = FeedServer()
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+    server.port = listener.sockets[0].getsockname()[1]
+    kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
+    topic = unique_name("raw")
+    topics = TopicSettings(raw=topic, enriched=f"{topic}-e", dlq=f"{topic}-d", partitions=2)
+    publisher = ArticlePublisher(kafka, topics, create_topics=True)
+    await publisher.start(wait_s=30)
+    feed = FeedConfig(url=server.url, source="example", allow_private=True)  # loopback allowed explicitly
+    try:
+        async with listener, httpx.AsyncClient(trust_env=False) as client:
+            poller = FeedPoller([feed], publisher.publish_many, client=client, interval_s=0.2)
+            task = asyncio.create_task(poller.run())
+            deadline = time.monotonic() + 20
+            while len(server.requests) < 3 and time.monotonic() < deadline:  # noqa: ASYNC110 (deadline poll)
+                await asyncio.sleep(0.1)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            assert len(server.requests) >= 3  # polled repeatedly...
+            assert server.requests[-1].get("if-none-match") == '"v1"'  # ...with conditional GET
+            records = await consume(kafka, topic, count=3, timeout_s=8)
+    finally:
+        await publisher.stop()
+    assert sorted(r.key for r in records) == sorted(
+        [derive_id("https://news.example.com/1").encode(), derive_id("https://news.example.com/2").encode()]
+    )  # two valid entries, published once despite several polls
+    article = decode(records[0].value, RawArticle)
+    assert article.source == "example"
+    assert header(records[0].headers, "newsflow-schema") == "raw/1"
+    assert all("<" not in decode(r.value, RawArticle).body for r in records)  # bodies are plain text
+
+
+def test_backfill_cli_publishes_good_records_and_reports_bad_ones(
+    kafka_bootstrap: str, unique_name: Callable[..., str], tmp_path: Path
+) -> None:
+    good = '{"id": "bf-1", "url": "https://e.com/1", "title": "One", "body": "Body"}'
+    (tmp_path / "a.jsonl").write_text(good + "\n" + '{"id": "bf-2", "title": "no url", "body": "x"}\n')
+    (tmp_path / "b.json").write_text("[" + good.replace("bf-1", "bf-3") + "]")
+    (tmp_path / "seed.txt").write_text(
+        (SEED / "trump-xi-phone-call.txt").read_text() if SEED.exists() else "T\nB"
+    )
+    topic = unique_name("raw")
+    env = {**os.environ, "NEWSFLOW_TOPIC_PARTITIONS": "2"}
+    done = subprocess.run(
+        [sys.executable, "-m", "newsflow.cli", "ingest", str(tmp_path), "--source", "archive",
+         "--bootstrap", kafka_bootstrap, "--topic", topic],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert f"{tmp_path / 'a.jsonl'}:2: url: Field required" in done.stdout
+    assert "3 accepted, 1 failed" in done.stdout
+    records = asyncio.run(consume(KafkaSettings(bootstrap_servers=kafka_bootstrap), topic, count=3))
+    articles = {r.key: decode(r.value, RawArticle) for r in records}
+    assert set(articles) == {b"bf-1", b"bf-3", b"seed"}
+    assert articles[b"bf-1"].source == "archive"
+    assert articles[b"seed"].body
