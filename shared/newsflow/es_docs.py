@@ -1,0 +1,117 @@
+"""From an :class:`EnrichedArticle` to an Elasticsearch document and its bulk action.
+
+The document ``_id`` is the article id and its external ``version`` is the revision, so an older
+revision never overwrites a newer one and a replay changes nothing (Elasticsearch answers 409).
+A retraction (``enrichment is None``) becomes a delete with the same external version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+from newsflow.models import EnrichedArticle
+
+Op = Literal["index", "delete"]
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """One bulk operation, already serialized as NDJSON (``payload``) for byte accounting."""
+
+    op: Op
+    index: str
+    doc_id: str
+    version: int
+    payload: bytes  # action line + source line (index) or action line only (delete), each ending in \\n
+
+    @property
+    def size(self) -> int:
+        """Bytes this action adds to a bulk request."""
+        return len(self.payload)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def to_document(
+    enriched: EnrichedArticle, *, trace_id: str | None = None, indexed_at: datetime | None = None
+) -> dict[str, Any]:
+    """The Elasticsearch document of an enriched article (the mapping in :mod:`newsflow.es_index`)."""
+    article = enriched.article
+    enrichment = enriched.enrichment
+    if enrichment is None:
+        raise ValueError(f"article {article.id} is a retraction and has no document")
+    by_type: dict[str, list[str]] = {}
+    for entity in enrichment.entities:
+        names = by_type.setdefault(entity.type, [])
+        if entity.name not in names:
+            names.append(entity.name)
+    models = sorted(enrichment.models.items())
+    return {
+        "id": article.id,
+        "source": article.source,
+        "url": article.url,
+        "title": article.title,
+        "body": article.body,
+        "authors": list(article.authors),
+        "section": article.section,
+        "tags": list(article.tags),
+        "language": enrichment.language or article.language,
+        "declared_language": article.language,
+        "language_score": enrichment.language_score,
+        "published_at": _iso(article.published_at),
+        "updated_at": _iso(article.updated_at),
+        "ingested_at": _iso(article.ingested_at),
+        "enriched_at": _iso(enrichment.enriched_at),
+        "indexed_at": _iso(indexed_at or datetime.now(UTC)),
+        "revision": article.revision,
+        "fingerprint": enrichment.fingerprint,
+        "word_count": enrichment.word_count,
+        "reading_time_s": enrichment.reading_time_s,
+        "trace_id": trace_id,
+        "entities": [
+            {
+                "name": e.name,
+                "type": e.type,
+                "label": e.label,
+                "mentions": e.mentions,
+                "salience": e.salience,
+                "spans": [s.model_dump() for s in e.spans],
+            }
+            for e in enrichment.entities
+        ],
+        "entity_names": sorted({e.name for e in enrichment.entities}),
+        "entities_by_type": by_type,
+        "topics": [t.model_dump() for t in enrichment.topics],
+        "topic_codes": [t.code for t in enrichment.topics],
+        "topic_labels": [t.label for t in enrichment.topics],
+        "keywords": [k.model_dump() for k in enrichment.keywords],
+        "models": [{"component": c, "version": v} for c, v in models],
+        "model_versions": [f"{c}={v}" for c, v in models],
+    }
+
+
+def bulk_action(
+    enriched: EnrichedArticle,
+    *,
+    index: str,
+    trace_id: str | None = None,
+    indexed_at: datetime | None = None,
+) -> BulkAction:
+    """The bulk action for an enriched article: an externally versioned index, or a delete."""
+    article = enriched.article
+    meta: dict[str, Any] = {"_index": index, "_id": article.id, "version": article.revision}
+    if enriched.enrichment is None:
+        # external_gte: a retraction carrying the same revision as the indexed document still wins.
+        meta["version_type"] = "external_gte"
+        payload = orjson.dumps({"delete": meta}) + b"\n"
+        return BulkAction("delete", index, article.id, article.revision, payload)
+    meta["version_type"] = "external"
+    document = to_document(enriched, trace_id=trace_id, indexed_at=indexed_at)
+    payload = orjson.dumps({"index": meta}) + b"\n" + orjson.dumps(document) + b"\n"
+    return BulkAction("index", index, article.id, article.revision, payload)

@@ -1,0 +1,34 @@
+"""Settings of the indexer service and the reindex command (``NEWSFLOW_INDEXER_*``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class IndexerSettings(BaseSettings):
+    """How the indexer batches, retries and reports (``NEWSFLOW_INDEXER_*``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSFLOW_INDEXER_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    group_id: str = "newsflow-indexer"
+    batch_max_docs: int = Field(default=1000, ge=1, le=100_000)
+    batch_max_bytes: int = Field(default=5 * MIB, ge=1024)
+    batch_max_seconds: float = Field(default=0.5, gt=0, le=60)
+    # "false": rely on the index refresh_interval (production); "wait_for": each bulk waits until
+    # its documents are searchable (tests, demos).
+    refresh: Literal["false", "wait_for"] = "false"
+    # Text analysis of title/body: "auto" uses `english` when the node has it (analysis-common).
+    analyzer: Literal["auto", "standard", "english"] = "auto"
+    backoff_initial_seconds: float = Field(default=0.2, gt=0)
+    backoff_max_seconds: float = Field(default=30.0, gt=0)
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8083, ge=0, le=65535)
+    # How long a rebalance may wait for us while Elasticsearch is down (we keep polling heartbeats).
+    max_poll_interval_ms: int = Field(default=600_000, ge=10_000)

@@ -1,0 +1,97 @@
+"""Search over the alias: full text, filters, facets, highlights, and the `newsflow search` CLI."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import orjson
+import pytest
+
+from newsflow import search_cli
+from newsflow.bulk_indexer import Backoff, bulk_until_settled
+from newsflow.es_docs import bulk_action
+from newsflow.es_index import ensure_index
+from newsflow.search import SearchQuery, search_async
+from tests.integration.test_indexer_support import ECONOMY, POLITICS, SPORT, enriched, es_client, make_env
+
+pytestmark = pytest.mark.integration
+
+ARTICLES = [
+    enriched("s1", title="Merkel and Macron meet in Paris", body="The leaders discussed the budget in Paris.",
+             people=["Angela Merkel", "Emmanuel Macron"], places=["Paris"], topics=[POLITICS],
+             source="reuters",
+             published_at=datetime(2025, 1, 10, tzinfo=UTC)),
+    enriched("s2", title="Budget talks stall", body="Finance ministers failed to agree on the budget.",
+             orgs=["European Commission"], topics=[POLITICS, ECONOMY], source="afp",
+             published_at=datetime(2025, 2, 10, tzinfo=UTC)),
+    enriched("s3", title="Paris wins the cup", body="Paris Saint-Germain won the final.",
+             places=["Paris"], orgs=["Paris Saint-Germain"], topics=[SPORT], source="afp", language="fr",
+             section="sport", published_at=datetime(2025, 3, 10, tzinfo=UTC)),
+    enriched("s4", title="Rates unchanged", body="The central bank kept rates unchanged.",
+             orgs=["European Central Bank"], topics=[ECONOMY], source="bbc",
+             published_at=datetime(2025, 4, 10, tzinfo=UTC)),
+]
+
+
+async def test_search_filters_facets_and_highlights(
+    kafka_bootstrap: str, es_url: str, unique_name: Callable[..., str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = await make_env(kafka_bootstrap, es_url, unique_name)
+    alias = env.es.alias
+    async with es_client(env) as es:
+        await ensure_index(es, env.es)
+        actions = [bulk_action(a, index=alias) for a in ARTICLES]
+        _, stats = await bulk_until_settled(
+            es, actions, backoff=Backoff(), refresh="wait_for", require_alias=True
+        )
+        assert stats.ok == 4
+
+        async def ids(**query: object) -> list[str]:
+            result = await search_async(es, alias, SearchQuery.model_validate(query))
+            return sorted(hit.id for hit in result.hits)
+
+        assert await ids(text="budget") == ["s1", "s2"]
+        assert await ids(text="paris") == ["s1", "s3"]
+        assert await ids(entities=("Paris",), entity_type="place") == ["s1", "s3"]
+        assert await ids(entities=("Paris",), entity_type="person") == []
+        assert await ids(entity_type="person") == ["s1"]
+        assert await ids(topics=("economy, business and finance",)) == ["s2", "s4"]
+        assert await ids(topics=("medtop:15000000",)) == ["s3"]
+        assert await ids(sources=("afp",), languages=("en",)) == ["s2"]
+        assert await ids(sections=("sport",)) == ["s3"]
+        assert await ids(published_from=date(2025, 2, 1), published_to=date(2025, 3, 10)) == ["s2", "s3"]
+        assert await ids(text="budget", sources=("reuters",)) == ["s1"]
+
+        newest = await search_async(es, alias, SearchQuery(sort="newest"))
+        assert [hit.id for hit in newest.hits] == ["s4", "s3", "s2", "s1"]
+
+        result = await search_async(es, alias, SearchQuery(text="budget"))
+        assert result.total == 2
+        assert {b.value: b.count for b in result.facets["topics"]} == {
+            "politics": 2, "economy, business and finance": 1,
+        }
+        assert {b.value: b.count for b in result.facets["sources"]} == {"reuters": 1, "afp": 1}
+        hit = next(h for h in result.hits if h.id == "s2")
+        assert hit.highlights["title"] == ["<em>Budget</em> talks stall"]
+        assert any("<em>budget</em>" in fragment for fragment in hit.highlights["body"])
+
+        # The CLI, as a script would call it.
+        parser = argparse.ArgumentParser()
+        search_cli.add_subparser(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(
+            ["search", "paris", "--source", "afp", "--json", "--es-url", es_url, "--alias", alias]
+        )
+        assert search_cli.run(args) == 0
+        printed = orjson.loads(capsys.readouterr().out)
+        assert printed["total"] == 1
+        assert printed["hits"][0]["id"] == "s3"
+        assert {b["value"]: b["count"] for b in printed["facets"]["entities.organization"]} == {
+            "Paris Saint-Germain": 1
+        }
+        args = parser.parse_args(["search", "budget", "--es-url", es_url, "--alias", alias])
+        assert search_cli.run(args) == 0
+        human = capsys.readouterr().out
+        assert human.startswith("2 articles")
+        assert "Budget talks stall" in human and "topics: politics" in human

@@ -1,0 +1,106 @@
+"""EnrichedArticle → Elasticsearch document and bulk action."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from newsflow.es_docs import bulk_action, to_document
+from newsflow.es_index import mappings
+from newsflow.models import EnrichedArticle, Enrichment, Entity, Keyword, RawArticle, Span, Topic
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def make_article(*, revision: int = 3, deleted: bool = False) -> EnrichedArticle:
+    raw = RawArticle(
+        id="reuters:abc-1",
+        source="reuters",
+        url="https://example.com/a",
+        title="Merkel meets Macron in Paris",
+        body="Angela Merkel met Emmanuel Macron in Paris on Monday.",
+        published_at=T0,
+        revision=revision,
+        authors=("Jane Doe",),
+        section="world",
+        language="en",
+        deleted=deleted,
+        ingested_at=T0,
+    )
+    if deleted:
+        return EnrichedArticle(article=raw, enrichment=None)
+    enrichment = Enrichment(
+        entities=(
+            Entity(name="Angela Merkel", type="person", label="PERSON", mentions=2, salience=0.9,
+                   spans=(Span(field="body", start=0, end=13),)),
+            Entity(name="Emmanuel Macron", type="person", label="PERSON", mentions=1, salience=0.7),
+            Entity(name="Paris", type="place", label="GPE", mentions=2, salience=0.5),
+        ),
+        topics=(Topic(code="medtop:11000000", label="politics", score=0.8),),
+        keywords=(Keyword(text="summit", score=1.2),),
+        language="en",
+        language_score=0.99,
+        word_count=10,
+        reading_time_s=3,
+        fingerprint="0123456789abcdef",
+        models={"spacy": "en_core_web_sm-3.8.0", "topics": "iptc-2024"},
+        enriched_at=T0,
+    )
+    return EnrichedArticle(article=raw, enrichment=enrichment)
+
+
+def test_document_has_facet_fields_by_entity_type() -> None:
+    doc = to_document(make_article(), trace_id="4bf92f3577b34da6a3ce929d0e0e4736", indexed_at=T0)
+    assert doc["entities_by_type"] == {"person": ["Angela Merkel", "Emmanuel Macron"], "place": ["Paris"]}
+    assert doc["entity_names"] == ["Angela Merkel", "Emmanuel Macron", "Paris"]
+    assert doc["topic_labels"] == ["politics"]
+    assert doc["topic_codes"] == ["medtop:11000000"]
+    assert doc["model_versions"] == ["spacy=en_core_web_sm-3.8.0", "topics=iptc-2024"]
+    assert doc["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert doc["revision"] == 3
+    assert doc["published_at"] == "2025-03-01T12:00:00+00:00"
+
+
+def test_document_only_uses_mapped_fields() -> None:
+    """The index is dynamic: strict, so every field we send must be in the mapping."""
+    doc = to_document(make_article())
+    props = mappings()["properties"]
+    assert set(doc) <= set(props)
+    assert set(doc["entities_by_type"]) <= set(props["entities_by_type"]["properties"])
+    for entity in doc["entities"]:
+        assert set(entity) <= set(props["entities"]["properties"])
+    for topic in doc["topics"]:
+        assert set(topic) <= set(props["topics"]["properties"])
+
+
+def test_index_action_uses_article_id_and_external_revision_version() -> None:
+    action = bulk_action(make_article(revision=7), index="news-articles")
+    meta_line, source_line = action.payload.rstrip(b"\n").split(b"\n")
+    meta = orjson.loads(meta_line)
+    assert meta == {
+        "index": {"_index": "news-articles", "_id": "reuters:abc-1", "version": 7, "version_type": "external"}
+    }
+    assert orjson.loads(source_line)["title"] == "Merkel meets Macron in Paris"
+    assert action.op == "index" and action.size == len(action.payload)
+
+
+def test_retraction_becomes_versioned_delete() -> None:
+    action = bulk_action(make_article(revision=9, deleted=True), index="news-articles")
+    assert action.op == "delete"
+    assert orjson.loads(action.payload) == {
+        "delete": {
+            "_index": "news-articles", "_id": "reuters:abc-1", "version": 9, "version_type": "external_gte"
+        }
+    }
+    with pytest.raises(ValueError):
+        to_document(make_article(deleted=True))
+
+
+def test_language_falls_back_to_declared_language() -> None:
+    article = make_article()
+    assert article.enrichment is not None
+    enrichment = article.enrichment.model_copy(update={"language": None})
+    undetected = article.model_copy(update={"enrichment": enrichment})
+    assert to_document(undetected)["language"] == "en"
