@@ -23,14 +23,19 @@ def run(args: argparse.Namespace) -> int:
         created = asyncio.run(ensure_topics(KafkaSettings(), TopicSettings()))
         print(f"topics created: {', '.join(created) or 'none (all exist)'}")
         return 0
-    from newsflow.es_client import make_sync_client
-    from newsflow.es_index import ensure_index
-
     settings = ElasticsearchSettings()
-    es = make_sync_client(settings)
-    try:
-        index_name = ensure_index(es, settings)
-    finally:
-        es.close()
+    index_name = asyncio.run(create_index(settings))
     print(f"alias {settings.alias} -> {index_name}")
     return 0
+
+
+async def create_index(settings: ElasticsearchSettings) -> str:
+    """Create the template, the first index version and the alias unless they exist."""
+    from newsflow.es_client import make_async_es
+    from newsflow.es_index import ensure_index
+
+    es = make_async_es(settings)
+    try:
+        return await ensure_index(es, settings)
+    finally:
+        await es.close()
