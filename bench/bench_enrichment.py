@@ -1,0 +1,287 @@
+"""Enrichment throughput, same texts, same machine:
+
+(a) raw spaCy ``nlp.pipe`` with only NER; (b) our enrichment function in a plain batch loop;
+(c) one worker process consuming from Kafka; (d) two workers in one group.
+Goals: (b) >= 0.75 x (a); (c) >= 0.9 x (b); (d) >= 1.6 x (c).
+
+    .venv/bin/python bench/bench_enrichment.py --articles 600 --bootstrap 127.0.0.1:9092
+
+Without ``--bootstrap`` (or NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS) only (a) and (b) run. Worker rates
+are measured from the enriched records' Kafka timestamps (first to last output; also the steady
+10%-90% window), so process start-up and model loading are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "shared"))
+sys.path.insert(0, str(ROOT))
+
+from newsflow.enrich.nlp import load_nlp  # noqa: E402
+from newsflow.enrich.pipeline import Enricher  # noqa: E402
+from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
+from newsflow.kafka_clients import ensure_topics, make_consumer, make_producer  # noqa: E402
+from newsflow.models import RawArticle  # noqa: E402
+from newsflow.serde import encode  # noqa: E402
+from newsflow.settings import KafkaSettings, TopicSettings  # noqa: E402
+
+PEOPLE = [
+    ("Donald Trump", "Trump"),
+    ("Xi Jinping", "Xi"),
+    ("Angela Merkel", "Merkel"),
+    ("Emmanuel Macron", "Macron"),
+    ("Olaf Scholz", "Scholz"),
+    ("Narendra Modi", "Modi"),
+    ("Rishi Sunak", "Sunak"),
+    ("Giorgia Meloni", "Meloni"),
+    ("Justin Trudeau", "Trudeau"),
+    ("Lula da Silva", "Lula"),
+    ("Fumio Kishida", "Kishida"),
+    ("Pedro Sanchez", "Sanchez"),
+]
+PLACES = [
+    "China",
+    "Germany",
+    "France",
+    "India",
+    "Brazil",
+    "Japan",
+    "Canada",
+    "Italy",
+    "Spain",
+    "Mexico",
+    "Kenya",
+]
+ORGS = [
+    "TikTok",
+    "ByteDance",
+    "Siemens",
+    "Airbus",
+    "Petrobras",
+    "Toyota",
+    "Reuters",
+    "the World Bank",
+    "NATO",
+]
+
+
+def seed_texts() -> tuple[str, str]:
+    """The seed article (seeds/ JSON, else tests/data, else the shared seed folder)."""
+    for path in sorted((ROOT / "seeds").glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        item = data[0] if isinstance(data, list) and data else data
+        if isinstance(item, dict) and item.get("title") and item.get("body"):
+            return str(item["title"]), str(item["body"])
+    for path in (
+        ROOT / "tests" / "data" / "trump-xi-phone-call.txt",
+        Path("/work/shared/seed-articles/trump-xi-phone-call.txt"),
+    ):
+        if path.exists():
+            title, body = path.read_text(encoding="utf-8").split("\n", 1)
+            return title, body
+    raise SystemExit("no seed article found")
+
+
+def corpus(count: int, seed: int = 42) -> list[RawArticle]:
+    """``count`` varied articles: the seed with people, places and organisations swapped, paragraphs
+    shuffled and trimmed, so every text is different but realistic news prose."""
+    title, body = seed_texts()
+    rng = random.Random(seed)
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    articles = []
+    for i in range(count):
+        (full_a, short_a), (full_b, short_b) = rng.sample(PEOPLE, 2)
+        place, org = rng.choice(PLACES), rng.choice(ORGS)
+        chosen = paragraphs[:1] + rng.sample(paragraphs[1:], k=rng.randint(3, len(paragraphs) - 1))
+
+        def swap(
+            text: str,
+            full_a: str = full_a,
+            short_a: str = short_a,
+            full_b: str = full_b,
+            short_b: str = short_b,
+            place: str = place,
+            org: str = org,
+        ) -> str:
+            return (
+                text.replace("Donald Trump", full_a)
+                .replace("Trump", short_a)
+                .replace("Xi Jinping", full_b)
+                .replace("Xi", short_b)
+                .replace("China", place)
+                .replace("TikTok", org)
+            )
+
+        articles.append(
+            RawArticle(
+                id=f"bench-{i}",
+                source="bench",
+                url=f"https://example.com/bench/{i}",
+                title=swap(title),
+                body=swap("\n\n".join(chosen)),
+                revision=1,
+            )
+        )
+    return articles
+
+
+def bench_a(articles: list[RawArticle], settings: EnrichmentSettings) -> float:
+    nlp = load_nlp(settings.spacy_model)
+    texts = [t for a in articles for t in (a.title, a.body)]
+    list(nlp.pipe(texts[:20]))  # warm-up
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=settings.nlp_batch_size):
+        pass
+    return len(articles) / (time.perf_counter() - started)
+
+
+def bench_b(articles: list[RawArticle], settings: EnrichmentSettings) -> float:
+    enricher = Enricher.load(settings)
+    enricher.enrich_batch(articles[:10])  # warm-up
+    started = time.perf_counter()
+    for i in range(0, len(articles), settings.batch_size):
+        enricher.enrich_batch(articles[i : i + settings.batch_size])
+    return len(articles) / (time.perf_counter() - started)
+
+
+async def _preload(kafka: KafkaSettings, topics: TopicSettings, articles: list[RawArticle]) -> None:
+    await ensure_topics(kafka, topics)
+    producer = make_producer(kafka)
+    await producer.start()
+    try:
+        for article in articles:
+            await producer.send(topics.raw, encode(article), key=article.id.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _output_timestamps(kafka: KafkaSettings, topic: str, count: int, limit_s: float) -> list[float]:
+    consumer = make_consumer(kafka, topic, group_id=None)
+    await consumer.start()
+    seen: dict[bytes, float] = {}
+    deadline = time.monotonic() + limit_s
+    try:
+        while len(seen) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {len(seen)} of {count} articles enriched in {limit_s}s")
+            for messages in (await consumer.getmany(timeout_ms=1000)).values():
+                for m in messages:
+                    if m.key is not None:
+                        seen.setdefault(m.key, m.timestamp / 1000)
+    finally:
+        await consumer.stop()
+    return sorted(seen.values())
+
+
+def _rates(stamps: list[float]) -> tuple[float, float]:
+    full = (len(stamps) - 1) / max(stamps[-1] - stamps[0], 1e-9)
+    lo, hi = int(len(stamps) * 0.1), int(len(stamps) * 0.9)
+    window = (hi - lo) / max(stamps[hi] - stamps[lo], 1e-9)
+    return full, window
+
+
+def bench_workers(
+    articles: list[RawArticle], bootstrap: str, replicas: int, timeout: float
+) -> tuple[float, float]:
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    kafka = KafkaSettings(bootstrap_servers=bootstrap)
+    topics = TopicSettings(raw=f"{name}.raw", enriched=f"{name}.enriched", dlq=f"{name}.dlq")
+    asyncio.run(_preload(kafka, topics, articles))
+    env = {
+        **os.environ,
+        "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "NEWSFLOW_TOPIC_RAW": topics.raw,
+        "NEWSFLOW_TOPIC_ENRICHED": topics.enriched,
+        "NEWSFLOW_TOPIC_DLQ": topics.dlq,
+        "NEWSFLOW_ENRICH_GROUP_ID": f"{name}-group",
+        "NEWSFLOW_ENRICH_WEB_PORT": "0",
+        "NEWSFLOW_ENRICH_DATA_DIR": f"/tmp/{name}",
+        "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "services.enrichment"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(replicas)
+    ]
+    try:
+        stamps = asyncio.run(_output_timestamps(kafka, topics.enriched, len(articles), timeout))
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return _rates(stamps)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=600)
+    parser.add_argument("--bootstrap", default=os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"))
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="runs of (a) and (b), interleaved; best is kept"
+    )
+    args = parser.parse_args()
+    settings = EnrichmentSettings()
+    articles = corpus(args.articles)
+    words = sum(len(a.body.split()) for a in articles) / len(articles)
+    print(f"command: {' '.join(shlex.quote(a) for a in [sys.executable, *sys.argv])}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
+        f"corpus: {len(articles)} articles, {words:.0f} words/article"
+    )
+    print(
+        f"settings: model={settings.spacy_model} batch_size={settings.batch_size} "
+        f"nlp_batch_size={settings.nlp_batch_size}"
+    )
+    a = b = 0.0
+    for _ in range(max(args.repeat, 1)):  # interleaved, so background load hits both alike
+        a = max(a, bench_a(articles, settings))
+        b = max(b, bench_b(articles, settings))
+    print(f"(a) spaCy nlp.pipe, NER only        : {a:8.1f} articles/s")
+    print(f"(b) enrich_batch loop (no Kafka)     : {b:8.1f} articles/s   b/a = {b / a:.2f}  (goal >= 0.75)")
+    if not args.bootstrap:
+        print("(c), (d) skipped: no --bootstrap")
+        return 0
+    c_full, c_win = bench_workers(articles, args.bootstrap, 1, args.timeout)
+    print(
+        f"(c) one worker via Kafka             : {c_full:8.1f} articles/s (10-90% window {c_win:.1f})"
+        f"   c/b = {c_full / b:.2f}  (goal >= 0.9)"
+    )
+    d_full, d_win = bench_workers(articles, args.bootstrap, 2, args.timeout)
+    print(
+        f"(d) two workers via Kafka            : {d_full:8.1f} articles/s (10-90% window {d_win:.1f})"
+        f"   d/c = {d_full / c_full:.2f}  (goal >= 1.6)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

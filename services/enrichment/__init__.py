@@ -1,0 +1,1 @@
+"""The enrichment worker service (``python -m services.enrichment``)."""

@@ -1,0 +1,299 @@
+"""Enrichment worker: consumes ``news.articles.raw``, produces ``news.articles.enriched`` (keyed by
+article id) and sends what it cannot process to ``news.articles.dlq`` with the reason.
+
+A faust-streaming app. Events are taken in time-bounded batches; the CPU-bound enrichment of a batch
+runs in a thread so the event loop keeps serving heartbeats, the web server and metrics. Outputs are
+produced and confirmed before the batch's events are acknowledged (faust commits acknowledged
+offsets only), and every failure is handled inside the agent: faust would ack an event whose agent
+raised. Producing is retried with backoff until it succeeds; records Kafka refuses for good (too
+large) are dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
+from faust.types import EventT, StreamT
+from faust.web import Request, Response, View
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from newsflow.enrich.pipeline import Enricher
+from newsflow.enrich.records import InRecord, OutRecord, process_records, to_dead_letter
+from newsflow.enrich.settings import EnrichmentSettings
+from newsflow.kafka_clients import connection_kwargs
+from newsflow.settings import KafkaSettings, TopicSettings
+
+log = logging.getLogger(__name__)
+
+_PERMANENT_SEND_ERRORS = (MessageSizeTooLargeError, RecordTooLargeError)
+_MAX_BACKOFF_S = 30.0
+_METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
+
+
+@dataclass
+class Metrics:
+    """Prometheus metrics of one worker process."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.consumed = Counter(
+            "enrichment_consumed_total", "Records consumed from the raw topic", registry=r
+        )
+        self.processed = Counter(
+            "enrichment_processed_total", "Records produced to the enriched topic", ["kind"], registry=r
+        )
+        self.dead_lettered = Counter(
+            "enrichment_dead_letters_total", "Records sent to the DLQ", ["error_type"], registry=r
+        )
+        self.send_retries = Counter(
+            "enrichment_send_retries_total", "Produce attempts that failed", registry=r
+        )
+        self.batch_size = Histogram(
+            "enrichment_batch_size",
+            "Records per batch",
+            registry=r,
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+        )
+        self.batch_seconds = Histogram(
+            "enrichment_batch_seconds",
+            "Time to enrich and produce one batch",
+            registry=r,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.article_seconds = Histogram(
+            "enrichment_article_seconds",
+            "Enrichment time per article (batch time / batch size)",
+            registry=r,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+        )
+        self.last_batch = Gauge(
+            "enrichment_last_batch_timestamp_seconds", "When the last batch finished", registry=r
+        )
+
+
+def _headers(raw: Any) -> tuple[tuple[str, bytes], ...]:
+    if not raw:
+        return ()
+    items = raw.items() if isinstance(raw, Mapping) else raw
+    return tuple((str(k), v if isinstance(v, bytes) else str(v).encode()) for k, v in items)
+
+
+def in_record(event: EventT[bytes]) -> InRecord:
+    """What the pure code needs from a faust event: the value and where it came from."""
+    msg = event.message
+    return InRecord(msg.topic, msg.partition, msg.offset, msg.key, msg.value, _headers(msg.headers))
+
+
+def _broker_urls(kafka: KafkaSettings) -> list[str]:
+    return [f"kafka://{server.strip()}" for server in kafka.bootstrap_servers.split(",") if server.strip()]
+
+
+def _credentials(kafka: KafkaSettings) -> Any:
+    if kafka.security_protocol == "PLAINTEXT":
+        return None
+    kwargs = connection_kwargs(kafka)
+    context = kwargs.get("ssl_context")
+    if kafka.security_protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=kwargs["sasl_plain_username"],
+            password=kwargs["sasl_plain_password"],
+            mechanism=kwargs["sasl_mechanism"],
+            ssl_context=context,
+        )
+    return faust.SSLCredentials(context)
+
+
+def resolve_port(host: str, port: int) -> int:
+    """``port``, or a free port on ``host`` when it is 0 (faust refuses port 0)."""
+    if port:
+        return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        free: int = sock.getsockname()[1]
+        return free
+
+
+class EnrichmentWorker:
+    """The faust app, its topics and the batch handler, built from settings (the composition root)."""
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        topics: TopicSettings,
+        settings: EnrichmentSettings,
+        enricher: Enricher | None = None,
+    ) -> None:
+        self.settings = settings
+        self.topic_settings = topics
+        self.enricher = enricher or Enricher.load(settings)
+        self.metrics = Metrics()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.web_port = resolve_port(settings.web_host, settings.web_port)
+        self.app = faust.App(
+            settings.group_id,
+            broker=_broker_urls(kafka),
+            broker_credentials=_credentials(kafka),
+            broker_client_id=kafka.client_id,
+            datadir=str(settings.data_dir / "{conf.id}"),
+            topic_partitions=topics.partitions,
+            topic_replication_factor=topics.replication_factor,
+            topic_disable_leader=True,
+            consumer_auto_offset_reset="earliest",
+            broker_commit_interval=1.0,
+            broker_commit_every=max(settings.batch_size, 100),
+            stream_wait_empty=True,
+            producer_acks=-1,
+            producer_linger_ms=5,
+            web_enabled=True,
+            web_host=settings.web_host,
+            web_bind=settings.web_host,
+            web_port=self.web_port,
+            web_stats_enabled=False,
+            web_graph_enabled=False,
+            web_tables_enabled=False,
+            web_router_enabled=False,
+            store="memory://",
+            value_serializer="raw",
+            key_serializer="raw",
+        )
+        self.raw_topic = self._topic(topics.raw, topics.partitions)
+        self.enriched_topic = self._topic(topics.enriched, topics.partitions)
+        self.dlq_topic = self._topic(topics.dlq, max(1, topics.partitions // 4))
+        self.app.agent(self.raw_topic, name="enrich")(self._agent)
+        self.app.page("/metrics")(self._metrics_view())
+        self.app.page("/healthz")(self._health_view())
+
+    def _topic(self, name: str, partitions: int) -> faust.TopicT:
+        return self.app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=partitions,
+            internal=False,
+        )
+
+    async def _agent(self, stream: StreamT[bytes]) -> None:
+        async for events in stream.take_events(  # type: ignore[attr-defined]
+            self.settings.batch_size, within=self.settings.batch_timeout_s
+        ):
+            # take_events acks the batch when the loop body ends, even when cancelled: finish the
+            # batch (produce and confirm) before letting a shutdown through, so no offset is
+            # committed for a record whose output is not in Kafka.
+            task = asyncio.ensure_future(self.handle_batch(events))
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                log.info("shutdown requested, finishing the current batch size=%d", len(events))
+                await asyncio.wait_for(task, timeout=self.settings.shutdown_timeout_s)
+                raise
+
+    async def handle_batch(self, events: Sequence[EventT[bytes]]) -> None:
+        """Enrich a batch in the worker thread, then produce and confirm every output."""
+        started = time.perf_counter()
+        records = [in_record(event) for event in events]
+        self.metrics.consumed.inc(len(records))
+        self.metrics.batch_size.observe(len(records))
+        loop = asyncio.get_running_loop()
+        outputs = await loop.run_in_executor(
+            self.executor, process_records, records, self.enricher.enrich_batch
+        )
+        enrich_s = time.perf_counter() - started
+        await asyncio.gather(*(self._deliver(out) for out in outputs))
+        elapsed = time.perf_counter() - started
+        self.metrics.batch_seconds.observe(elapsed)
+        self.metrics.article_seconds.observe(enrich_s / max(len(records), 1))
+        self.metrics.last_batch.set_to_current_time()
+        dlq = sum(1 for o in outputs if o.destination == "dlq")
+        log.info(
+            "batch done size=%d enriched=%d dlq=%d enrich_s=%.3f total_s=%.3f",
+            len(records),
+            len(outputs) - dlq,
+            dlq,
+            enrich_s,
+            elapsed,
+        )
+
+    async def _deliver(self, out: OutRecord) -> None:
+        try:
+            await self._send(out)
+        except _PERMANENT_SEND_ERRORS as exc:
+            log.warning(
+                "record refused by Kafka, dead-lettering topic=%s partition=%d offset=%d error=%r",
+                out.source.topic,
+                out.source.partition,
+                out.source.offset,
+                exc,
+            )
+            letter = to_dead_letter(
+                out.source, type(exc).__name__, f"producing the enriched record failed: {exc}"
+            )
+            await self._send(letter)
+        if out.destination == "dlq":
+            self.metrics.dead_lettered.labels(out.error_type or "unknown").inc()
+        else:
+            self.metrics.processed.labels(out.kind).inc()
+
+    async def _send(self, out: OutRecord) -> None:
+        """Produce one record and wait for Kafka's acknowledgement, retrying transient errors forever."""
+        topic = self.enriched_topic if out.destination == "enriched" else self.dlq_topic
+        backoff = 0.5
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                future = await topic.send(key=out.key, value=out.value, headers=list(out.headers))
+                await future
+                return
+            except _PERMANENT_SEND_ERRORS:
+                raise
+            except (TimeoutError, KafkaError, OSError) as exc:
+                self.metrics.send_retries.inc()
+                log.warning(
+                    "produce failed, retrying topic=%s attempt=%d backoff_s=%.1f error=%r",
+                    topic.get_topic_name(),
+                    attempt,
+                    backoff,
+                    exc,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+
+    def _metrics_view(self) -> type[View]:
+        registry = self.metrics.registry
+
+        class MetricsView(View):
+            async def get(self, request: Request) -> Response:
+                # aiohttp refuses a charset inside content_type; the exposition format is UTF-8 anyway.
+                return self.bytes(generate_latest(registry), content_type=_METRICS_CONTENT_TYPE)
+
+        return MetricsView
+
+    def _health_view(self) -> type[View]:
+        app = self.app
+
+        class HealthView(View):
+            async def get(self, request: Request) -> Response:
+                # Served by the same event loop as the agent: an answer proves the loop is not starved.
+                return self.json({"status": "ok", "app": app.conf.id})
+
+        return HealthView

@@ -1,0 +1,265 @@
+"""``newsflow run`` / ``newsflow stop``: the whole pipeline on one machine, for demos and development.
+
+``run`` starts the local Kafka + Elasticsearch stack, creates topics and the index, starts ingest,
+enrichment and indexer as background processes (logs and pids under the run dir), pushes ``seeds/``
+through the ingest HTTP API, waits until every seed is searchable and prints a short report.
+Running it again reuses whatever is already up. ``stop`` ends exactly what ``run`` started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from newsflow import procs
+from newsflow.admin_cli import create_index
+from newsflow.ingest.backfill import read_paths
+from newsflow.ingest.keys import create_api_key
+from newsflow.kafka_clients import ensure_topics
+from newsflow.logs import configure_logging
+from newsflow.models import RawArticle
+from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
+from newsflow.stack import start_stack, stop_stack
+from newsflow.stack._proc import free_ports
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("ingest", "enrichment", "indexer")
+READY_TIMEOUT_S = 240.0
+SEARCHABLE_TIMEOUT_S = 300.0
+
+
+def add_subparser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``run`` and ``stop``."""
+    for name, help_text in (
+        ("run", "start the whole pipeline locally, ingest seeds/ and report"),
+        ("stop", "stop everything `newsflow run` started"),
+    ):
+        parser = subparsers.add_parser(name, help=help_text)
+        parser.add_argument("--run-dir", type=Path, default=Path(".newsflow"), help="state, logs and pids")
+        if name == "run":
+            parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder of seed articles")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch ``run`` or ``stop``."""
+    configure_logging(LogSettings(format="text"), service="newsflow-run")
+    run_dir: Path = args.run_dir.resolve()
+    if args.command == "stop":
+        return stop_all(run_dir)
+    return asyncio.run(run_all(run_dir, args.seeds.resolve()))
+
+
+def stop_all(run_dir: Path) -> int:
+    """Stop the services (SIGTERM, then SIGKILL after their grace period) and the stack."""
+    for name in reversed(SERVICES):
+        stopped = procs.stop(run_dir, name, grace_s=30.0)
+        print(f"{name}: {'stopped' if stopped else 'not running'}")
+    stop_stack(run_dir / "stack")
+    print("kafka + elasticsearch: stopped")
+    (run_dir / "run.json").unlink(missing_ok=True)
+    return 0
+
+
+def _ports(run_dir: Path) -> dict[str, int]:
+    path = run_dir / "ports.json"
+    if path.exists():
+        stored: dict[str, int] = json.loads(path.read_text(encoding="utf-8"))
+        return stored
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ports), encoding="utf-8")
+    return ports
+
+
+def service_env(run_dir: Path, kafka: str, es_url: str, ports: dict[str, int]) -> dict[str, str]:
+    """The environment every service of a local run gets."""
+    return {
+        "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "NEWSFLOW_ES_URL": es_url,
+        "NEWSFLOW_LOG_FORMAT": "json",
+        "NEWSFLOW_INGEST_HOST": "127.0.0.1",
+        "NEWSFLOW_INGEST_PORT": str(ports["ingest"]),
+        "NEWSFLOW_INGEST_API_KEYS_FILE": str(run_dir / "api-keys.json"),
+        "NEWSFLOW_ENRICH_WEB_HOST": "127.0.0.1",
+        "NEWSFLOW_ENRICH_WEB_PORT": str(ports["enrichment"]),
+        "NEWSFLOW_ENRICH_DATA_DIR": str(run_dir / "enrichment-data"),
+        "NEWSFLOW_INDEXER_HTTP_HOST": "127.0.0.1",
+        "NEWSFLOW_INDEXER_HTTP_PORT": str(ports["indexer"]),
+    }
+
+
+def dev_keys(run_dir: Path, sources: set[str]) -> dict[str, str]:
+    """One API key per seed source, kept in plain text only in the (git-ignored) run dir, mode 0600."""
+    plain_path = run_dir / "dev-api-keys.json"
+    keys: dict[str, str] = json.loads(plain_path.read_text(encoding="utf-8")) if plain_path.exists() else {}
+    for source in sorted(sources - keys.keys()):
+        keys[source] = create_api_key(run_dir / "api-keys.json", source)
+    plain_path.write_text(json.dumps(keys, indent=2), encoding="utf-8")
+    plain_path.chmod(0o600)
+    return keys
+
+
+def load_seeds(seeds: Path) -> tuple[list[RawArticle], list[str]]:
+    """Every seed record (all revisions), and the errors of those that could not be read."""
+    paths = sorted(p for p in seeds.iterdir() if p.suffix in (".json", ".jsonl", ".txt"))
+    articles: list[RawArticle] = []
+    errors: list[str] = []
+    for record in read_paths(paths, source="seed-archive"):
+        if record.article is not None:
+            articles.append(record.article)
+        else:
+            errors.append(f"{record.file}:{record.line}: {record.error}")
+    return articles, errors
+
+
+async def wait_ready(client: httpx.AsyncClient, urls: dict[str, str], timeout: float) -> None:
+    """Poll each service's /readyz until it answers 200 (raises TimeoutError with who is not ready)."""
+    pending = dict(urls)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for name, url in list(pending.items()):
+            try:
+                if (await client.get(f"{url}/readyz", timeout=2.0)).status_code == 200:
+                    del pending[name]
+                    print(f"  {name} ready ({url})")
+            except httpx.HTTPError:
+                pass
+        if pending:
+            await asyncio.sleep(0.5)
+    if pending:
+        raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(pending)} (see the logs)")
+
+
+async def push_seeds(
+    client: httpx.AsyncClient, ingest_url: str, articles: list[RawArticle], keys: dict[str, str]
+) -> int:
+    """POST the seeds to the batch endpoint, one request per source and chunk; return accepted count."""
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for article in articles:
+        data = article.model_dump(mode="json", exclude={"schema_version", "ingested_at", "deleted"})
+        by_source[article.source].append(data)
+    accepted = 0
+    for source, items in by_source.items():
+        for start in range(0, len(items), 200):
+            chunk = items[start : start + 200]
+            response = await client.post(
+                f"{ingest_url}/v1/articles/batch",
+                json={"articles": chunk},
+                headers={"Authorization": f"Bearer {keys[source]}"},
+                timeout=60.0,
+            )
+            if response.status_code >= 300:
+                raise RuntimeError(f"ingest refused the {source} seeds: {response.status_code} {response.text}")
+            results = response.json().get("results", [])
+            accepted += sum(1 for r in results if r.get("status") == "accepted")
+    return accepted
+
+
+async def run_all(run_dir: Path, seeds: Path) -> int:
+    """Bring everything up, push the seeds, wait until searchable, print the report."""
+    started = time.monotonic()
+    print("== newsflow: starting Kafka + Elasticsearch (local processes)")
+    stack = start_stack(run_dir / "stack")
+    print(f"  kafka {stack.kafka_bootstrap}   elasticsearch {stack.elasticsearch_url}")
+    kafka = KafkaSettings(bootstrap_servers=stack.kafka_bootstrap)
+    es_settings = ElasticsearchSettings(url=stack.elasticsearch_url)
+    await ensure_topics(kafka, TopicSettings())
+    index_name = await create_index(es_settings)
+    print(f"  topics ready; alias {es_settings.alias} -> {index_name}")
+
+    articles, errors = load_seeds(seeds)
+    keys = dev_keys(run_dir, {a.source for a in articles})
+    ports = _ports(run_dir)
+    env = service_env(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url, ports)
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    print("== starting services")
+    for name in SERVICES:
+        if procs.running(run_dir, name):
+            print(f"  {name} already running")
+            continue
+        procs.start(run_dir, name, [sys.executable, "-m", f"services.{name}"], env)
+    write_status(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url, es_settings.alias, urls)
+
+    async with httpx.AsyncClient() as client:
+        await wait_ready(client, urls, READY_TIMEOUT_S)
+        print(f"== ingesting {len(articles)} seed records from {seeds}")
+        for error in errors:
+            print(f"  skipped {error}")
+        accepted = await push_seeds(client, urls["ingest"], articles, keys)
+        print(f"  accepted {accepted}/{len(articles)}")
+    expected = {a.id for a in articles if not a.deleted}
+    await wait_searchable(es_settings, expected)
+    print(await report(es_settings, run_dir, len(expected), time.monotonic() - started))
+    return 0
+
+
+async def wait_searchable(settings: ElasticsearchSettings, ids: set[str]) -> None:
+    """Wait until every id is a searchable document through the alias (deadline-bounded)."""
+    from newsflow.es_client import make_async_es
+
+    es = make_async_es(settings)
+    deadline = time.monotonic() + SEARCHABLE_TIMEOUT_S
+    try:
+        while True:
+            await es.indices.refresh(index=settings.alias)
+            found = (await es.count(index=settings.alias, query={"ids": {"values": sorted(ids)}}))["count"]
+            print(f"\r  searchable {found}/{len(ids)}", end="", flush=True)
+            if found >= len(ids):
+                print()
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {found}/{len(ids)} seeds searchable after {SEARCHABLE_TIMEOUT_S:.0f}s")
+            await asyncio.sleep(1.0)
+    finally:
+        await es.close()
+
+
+async def report(settings: ElasticsearchSettings, run_dir: Path, expected: int, elapsed: float) -> str:
+    """The closing report: counts, top entities and topics, one example search."""
+    from newsflow.es_client import make_async_es
+    from newsflow.search import SearchQuery, search_async
+
+    es = make_async_es(settings)
+    try:
+        overview = await search_async(es, settings.alias, SearchQuery(size=0, facet_size=8))
+        example = await search_async(
+            es, settings.alias, SearchQuery(text="Xi Jinping phone call", size=3, facet_size=0)
+        )
+        dlq_note = ""
+    finally:
+        await es.close()
+    lines = [
+        "",
+        f"== newsflow is running ({elapsed:.0f}s)",
+        f"articles indexed: {overview.total} (seeds expected: {expected})",
+    ]
+    for facet in ("entities", "topics", "sources", "languages"):
+        buckets = overview.facets.get(facet) or []
+        if buckets:
+            lines.append(f"top {facet}: " + ", ".join(f"{b.value} ({b.count})" for b in buckets[:8]))
+    lines.append('example search "Xi Jinping phone call":')
+    for hit in example.hits:
+        people = ", ".join(hit.entities.get("person", [])[:4])
+        lines.append(f"  - {hit.title}  [{hit.source}] topics={','.join(hit.topics[:2])} people={people}")
+    lines += [
+        f"logs: {run_dir}/logs/   status: newsflow status --json   search: newsflow search 'TikTok ban'",
+        f"dev API keys (per source): {run_dir}/dev-api-keys.json{dlq_note}",
+        "stop everything: make stop",
+    ]
+    return "\n".join(lines)
+
+
+def write_status(run_dir: Path, kafka: str, es_url: str, alias: str, urls: dict[str, str]) -> None:
+    """Record where everything listens, for ``newsflow status``."""
+    data = {"kafka_bootstrap": kafka, "elasticsearch_url": es_url, "alias": alias, "services": urls}
+    (run_dir / "run.json").write_text(json.dumps(data, indent=2), encoding="utf-8")

@@ -1,0 +1,196 @@
+"""The enrichment function: a batch of raw articles in, one Enrichment or EnrichmentFailure per article.
+
+Everything CPU-bound happens here, with no Kafka in sight: the worker calls :func:`enrich_batch` in a
+thread and turns failures into dead letters. One bad article never sinks the batch: when spaCy or a
+later step fails on the batch, the articles are retried one by one and only the culprit fails.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import version as package_version
+from typing import Protocol
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from newsflow.enrich.entities import extract_entities
+from newsflow.enrich.fingerprint import FINGERPRINT_VERSION, simhash
+from newsflow.enrich.keywords import KEYWORDS_VERSION, extract_keywords
+from newsflow.enrich.language import detect_language, langid_version
+from newsflow.enrich.nlp import cached_nlp, model_version
+from newsflow.enrich.settings import EnrichmentSettings
+from newsflow.models import Enrichment, RawArticle, Topic
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\S*\w\S*")
+
+
+class TopicClassifierLike(Protocol):
+    """What the pipeline needs from the IPTC topic classifier (newsflow.enrich.topics_iptc)."""
+
+    version: str
+
+    def classify_batch(self, items: Sequence[tuple[str, str]]) -> list[tuple[Topic, ...]]: ...
+
+
+@dataclass(frozen=True)
+class EnrichmentFailure:
+    """Why one article could not be enriched; the worker dead-letters it."""
+
+    article_id: str
+    error_type: str
+    reason: str
+
+
+def load_topic_classifier(required: bool = False) -> TopicClassifierLike | None:
+    """The IPTC topic classifier; None (with a warning) when it cannot be loaded and is not required."""
+    try:
+        module = importlib.import_module("newsflow.enrich.topics_iptc")
+        classifier: TopicClassifierLike = module.TopicClassifier.load()
+    except (ImportError, OSError, ValueError, KeyError) as exc:
+        if required:
+            raise
+        log.warning("topic classifier not available, enriching without topics error=%r", exc)
+        return None
+    return classifier
+
+
+def word_count(text: str) -> int:
+    """Number of words in ``text``: whitespace-separated runs with a letter or digit ("U.S.-China" is one)."""
+    return len(_WORD.findall(text))
+
+
+def reading_time_s(words: int, words_per_minute: int) -> int:
+    """Seconds an average reader needs for ``words`` words."""
+    return math.ceil(words * 60 / words_per_minute)
+
+
+@dataclass
+class Enricher:
+    """The loaded models plus settings: the composition root of the enrichment function."""
+
+    nlp: Language
+    settings: EnrichmentSettings = field(default_factory=EnrichmentSettings)
+    topics: TopicClassifierLike | None = None
+
+    @classmethod
+    def load(cls, settings: EnrichmentSettings | None = None, *, with_topics: bool = True) -> Enricher:
+        """Load the spaCy model named by the settings and, when available, the topic classifier."""
+        settings = settings or EnrichmentSettings()
+        return cls(
+            nlp=cached_nlp(settings.spacy_model),
+            settings=settings,
+            topics=load_topic_classifier(settings.topics_required) if with_topics else None,
+        )
+
+    @property
+    def models(self) -> dict[str, str]:
+        """Version of every model (and the taxonomy) that produces an enrichment."""
+        versions = {
+            "spacy": package_version("spacy"),
+            "ner": model_version(self.nlp),
+            "language": langid_version(),
+            "keywords": KEYWORDS_VERSION,
+            "fingerprint": FINGERPRINT_VERSION,
+        }
+        if self.topics is not None:
+            versions["topics"] = self.topics.version
+        return versions
+
+    def check(self, article: RawArticle) -> EnrichmentFailure | None:
+        """Reject input that must go to the DLQ before any model sees it."""
+        if article.deleted:
+            return EnrichmentFailure(article.id, "Retraction", "retractions are not enriched")
+        if not article.body.strip():
+            return EnrichmentFailure(article.id, "EmptyBody", "article body is empty")
+        if len(article.body) > self.settings.max_body_chars:
+            return EnrichmentFailure(
+                article.id,
+                "BodyTooLarge",
+                f"body has {len(article.body)} characters, limit is {self.settings.max_body_chars}",
+            )
+        return None
+
+    def enrich_batch(self, articles: Sequence[RawArticle]) -> list[Enrichment | EnrichmentFailure]:
+        """Enrich ``articles``; the result list is aligned with the input."""
+        results: list[Enrichment | EnrichmentFailure | None] = [self.check(a) for a in articles]
+        todo = [i for i, r in enumerate(results) if r is None]
+        if todo:
+            done: list[Enrichment | EnrichmentFailure]
+            try:
+                done = list(self._enrich([articles[i] for i in todo]))
+            except Exception:
+                log.warning("batch enrichment failed, retrying one by one size=%d", len(todo), exc_info=True)
+                done = [self._enrich_one_safely(articles[i]) for i in todo]
+            for i, result in zip(todo, done, strict=True):
+                results[i] = result
+        return [r for r in results if r is not None]
+
+    def _enrich_one_safely(self, article: RawArticle) -> Enrichment | EnrichmentFailure:
+        try:
+            return self._enrich([article])[0]
+        except Exception as exc:
+            log.warning("enrichment failed article_id=%s error=%r", article.id, exc)
+            return EnrichmentFailure(article.id, "EnrichmentError", f"{type(exc).__name__}: {exc}")
+
+    def _enrich(self, articles: Sequence[RawArticle]) -> list[Enrichment]:
+        texts = [text for a in articles for text in (a.title, a.body)]
+        docs = list(self.nlp.pipe(texts, batch_size=self.settings.nlp_batch_size))
+        topics: list[tuple[Topic, ...]] = [()] * len(articles)
+        if self.topics is not None:
+            topics = self.topics.classify_batch([(a.title, a.body) for a in articles])
+        models = self.models
+        return [
+            self._assemble(article, docs[2 * i], docs[2 * i + 1], topics[i], models)
+            for i, article in enumerate(articles)
+        ]
+
+    def _assemble(
+        self,
+        article: RawArticle,
+        title_doc: Doc,
+        body_doc: Doc,
+        topics: tuple[Topic, ...],
+        models: dict[str, str],
+    ) -> Enrichment:
+        entities = extract_entities(article.title, article.body, title_doc, body_doc)
+        keywords = extract_keywords(
+            title_doc, body_doc, [e.name for e in entities], limit=self.settings.max_keywords
+        )
+        language, language_score = detect_language(article.title, article.body)
+        words = word_count(article.body)
+        return Enrichment(
+            entities=entities,
+            topics=topics,
+            keywords=keywords,
+            language=language,
+            language_score=language_score,
+            word_count=words,
+            reading_time_s=reading_time_s(words, self.settings.words_per_minute),
+            fingerprint=simhash(article.body),
+            models=models,
+        )
+
+
+@lru_cache(maxsize=1)
+def default_enricher() -> Enricher:
+    """The process-wide enricher built from the environment's settings."""
+    return Enricher.load()
+
+
+def enrich_batch(
+    articles: Sequence[RawArticle], enricher: Enricher | None = None
+) -> list[Enrichment | EnrichmentFailure]:
+    """Enrich a batch of raw articles (one result per article, in order)."""
+    return (enricher or default_enricher()).enrich_batch(articles)
+
+
+EnrichFunction = Callable[[Sequence[RawArticle]], list[Enrichment | EnrichmentFailure]]

@@ -1,0 +1,36 @@
+"""Settings of the enrichment worker (``NEWSFLOW_ENRICH_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Bodies longer than this are dead-lettered (reason ``BodyTooLarge``), never silently truncated.
+#: 200,000 characters is ~33,000 words: ten times the longest features we publish.
+DEFAULT_MAX_BODY_CHARS = 200_000
+
+
+class EnrichmentSettings(BaseSettings):
+    """How the enrichment worker loads its models and batches its work."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSFLOW_ENRICH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    spacy_model: str = "en_core_web_sm"
+    batch_size: int = Field(default=64, ge=1, le=10_000)
+    batch_timeout_s: float = Field(default=0.5, gt=0)
+    nlp_batch_size: int = Field(default=32, ge=1)
+    max_body_chars: int = Field(default=DEFAULT_MAX_BODY_CHARS, ge=1)
+    topics_required: bool = False  # True: refuse to start without the IPTC topic classifier
+    max_keywords: int = Field(default=10, ge=0, le=100)
+    words_per_minute: int = Field(default=230, ge=1)
+    group_id: str = "newsflow-enrichment"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=6066, ge=0, le=65535)  # 0 = any free port
+    data_dir: Path = Path("/tmp/newsflow-enrichment")
+    produce_retries: int = Field(default=8, ge=0)
+    produce_backoff_s: float = Field(default=0.5, gt=0)
+    shutdown_timeout_s: float = Field(default=30.0, gt=0)

@@ -1,0 +1,74 @@
+"""``newsflow status [--json]``: what a local run has started and where it listens."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from newsflow import procs
+from newsflow.stack import stack_status
+
+SERVICES = ("ingest", "enrichment", "indexer")
+
+
+def add_subparser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``status``."""
+    parser = subparsers.add_parser("status", help="what `newsflow run` started and where it listens")
+    parser.add_argument("--run-dir", type=Path, default=Path(".newsflow"))
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def collect(run_dir: Path) -> dict[str, Any]:
+    """Kafka, Elasticsearch and each service: address, pid, whether it runs; plus the dev key file."""
+    run_dir = run_dir.resolve()
+    recorded: dict[str, Any] = {}
+    if (run_dir / "run.json").exists():
+        recorded = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    stack = stack_status(run_dir / "stack")
+    services: dict[str, Any] = {}
+    for name in SERVICES:
+        record = procs.load(run_dir, name)
+        url = recorded.get("services", {}).get(name)
+        services[name] = {
+            "url": url,
+            "metrics_url": f"{url}/metrics" if url else None,
+            "pid": record.pid if record else None,
+            "running": bool(record and procs.is_ours(record)),
+            "log": record.log_file if record else None,
+        }
+    keys = run_dir / "dev-api-keys.json"
+    return {
+        "run_dir": str(run_dir),
+        "kafka": {"bootstrap": stack.get("kafka", {}).get("bootstrap"), **_alive(stack, "kafka")},
+        "elasticsearch": {
+            "url": stack.get("elasticsearch", {}).get("url"),
+            "alias": recorded.get("alias"),
+            **_alive(stack, "elasticsearch"),
+        },
+        "services": services,
+        "dev_api_keys_file": str(keys) if keys.exists() else None,
+    }
+
+
+def _alive(stack: dict[str, Any], name: str) -> dict[str, Any]:
+    entry = stack.get(name, {})
+    return {"pid": entry.get("pid"), "running": bool(entry.get("alive"))}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the status; exit 0 when everything recorded is running, 3 otherwise."""
+    data = collect(args.run_dir)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"kafka          {data['kafka']['bootstrap']}  running={data['kafka']['running']}")
+        es = data["elasticsearch"]
+        print(f"elasticsearch  {es['url']}  alias={es['alias']}  running={es['running']}")
+        for name, svc in data["services"].items():
+            print(f"{name:<14} {svc['url']}  pid={svc['pid']}  running={svc['running']}")
+        print(f"dev API keys   {data['dev_api_keys_file']}")
+    everything = [data["kafka"]["running"], data["elasticsearch"]["running"]]
+    everything += [s["running"] for s in data["services"].values()]
+    return 0 if all(everything) else 3

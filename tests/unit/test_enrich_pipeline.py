@@ -1,0 +1,170 @@
+"""The enrichment function and the record handling: one outcome per article, failures isolated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from newsflow.enrich.pipeline import Enricher, EnrichmentFailure, reading_time_s, word_count
+from newsflow.enrich.records import InRecord, process_records
+from newsflow.enrich.settings import EnrichmentSettings
+from newsflow.models import DeadLetter, EnrichedArticle, Enrichment, RawArticle, Topic
+from newsflow.serde import encode
+
+SEED = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"
+TRACEPARENT = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def article(
+    article_id: str, body: str = "Angela Merkel visited Paris on Monday.", **extra: object
+) -> RawArticle:
+    return RawArticle.model_validate(
+        {
+            "id": article_id,
+            "source": "wire",
+            "url": f"https://example.com/{article_id}",
+            "title": "Merkel in Paris",
+            "body": body,
+            "revision": 1,
+            **extra,
+        }
+    )
+
+
+@Language.component("explode_on_marker")
+def _explode_on_marker(doc: Doc) -> Doc:
+    if "EXPLODE" in doc.text:
+        raise RuntimeError("component broke on this text")
+    return doc
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher.load(EnrichmentSettings(max_body_chars=5_000), with_topics=False)
+
+
+@pytest.fixture(scope="module")
+def fragile_enricher() -> Enricher:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("explode_on_marker")
+    return Enricher(nlp=nlp, settings=EnrichmentSettings(), topics=None)
+
+
+def test_seed_article_is_fully_enriched(enricher: Enricher) -> None:
+    title, body = SEED.read_text(encoding="utf-8").split("\n", 1)
+    [result] = enricher.enrich_batch([article("seed", body, title=title)])
+    assert isinstance(result, Enrichment)
+    assert result.entities[0].name == "Donald Trump"
+    assert result.language == "en" and result.language_score and result.language_score > 0.5
+    assert 400 < result.word_count < 500
+    assert result.reading_time_s == reading_time_s(result.word_count, 230)
+    assert len(result.fingerprint) == 16
+    assert {"spacy", "ner", "language", "keywords", "fingerprint"} <= set(result.models)
+    keywords = {k.text for k in result.keywords}
+    assert "fentanyl crisis" in keywords
+    assert not keywords & {"trump", "xi", "chinese"}  # entity names are their own facet
+
+
+def test_bad_articles_fail_alone(enricher: Enricher) -> None:
+    results = enricher.enrich_batch(
+        [article("ok-1"), article("empty", "  \n "), article("huge", "word " * 2_000), article("ok-2")]
+    )
+    assert isinstance(results[0], Enrichment) and isinstance(results[3], Enrichment)
+    assert results[1] == EnrichmentFailure("empty", "EmptyBody", "article body is empty")
+    assert isinstance(results[2], EnrichmentFailure) and results[2].error_type == "BodyTooLarge"
+    assert "limit is 5000" in results[2].reason
+
+
+def test_text_that_breaks_a_component_fails_only_its_article(fragile_enricher: Enricher) -> None:
+    results = fragile_enricher.enrich_batch(
+        [article("a"), article("boom", "This text will EXPLODE the parser."), article("b")]
+    )
+    assert [type(r).__name__ for r in results] == ["Enrichment", "EnrichmentFailure", "Enrichment"]
+    failure = results[1]
+    assert isinstance(failure, EnrichmentFailure)
+    assert failure.article_id == "boom" and "component broke" in failure.reason
+
+
+class _FixedTopics:
+    version = "test-taxonomy/1"
+
+    def classify_batch(self, items: Sequence[tuple[str, str]]) -> list[tuple[Topic, ...]]:
+        return [(Topic(code="medtop:11000000", label="politics", score=0.9),) for _ in items]
+
+
+def test_topics_and_their_version_are_recorded() -> None:
+    enricher = Enricher(nlp=spacy.blank("en"), topics=_FixedTopics())
+    [result] = enricher.enrich_batch([article("t")])
+    assert isinstance(result, Enrichment)
+    assert [t.label for t in result.topics] == ["politics"]
+    assert result.models["topics"] == "test-taxonomy/1"
+
+
+def test_word_count_and_reading_time() -> None:
+    assert word_count("Don't stop — the U.S.-China state-of-the-art talks, 2024.") == 7
+    assert reading_time_s(230, 230) == 60
+    assert reading_time_s(0, 230) == 0
+
+
+def _record(offset: int, value: bytes | None, key: bytes | None = b"k") -> InRecord:
+    return InRecord(
+        "raw", 3, offset, key, value, (("traceparent", TRACEPARENT), ("newsflow-schema", b"raw/1"))
+    )
+
+
+def test_each_record_ends_in_exactly_one_output(fragile_enricher: Enricher) -> None:
+    records = [
+        _record(0, encode(article("good"))),
+        _record(1, b"{not json"),
+        _record(2, orjson.dumps({"id": "x", "title": 3})),
+        _record(3, None),
+        _record(4, encode(article("gone", deleted=True))),
+        _record(5, encode(article("boom", "EXPLODE"))),
+        _record(6, encode(article("blank", " "))),
+        _record(7, b"\xff\xfe binary"),
+    ]
+    outputs = process_records(records, fragile_enricher.enrich_batch)
+    assert [o.source.offset for o in outputs] == list(range(8))
+    assert [o.destination for o in outputs] == [
+        "enriched",
+        "dlq",
+        "dlq",
+        "dlq",
+        "enriched",
+        "dlq",
+        "dlq",
+        "dlq",
+    ]
+    assert [o.error_type for o in outputs if o.destination == "dlq"] == [
+        "InvalidJSON",
+        "WrongSchema",
+        "EmptyMessage",
+        "EnrichmentError",
+        "EmptyBody",
+        "InvalidJSON",
+    ]
+    enriched = EnrichedArticle.model_validate_json(outputs[0].value)
+    assert outputs[0].key == b"good" and enriched.enrichment is not None
+    retraction = EnrichedArticle.model_validate_json(outputs[4].value)
+    assert outputs[4].kind == "retraction" and retraction.enrichment is None and retraction.article.deleted
+    letter = DeadLetter.model_validate_json(outputs[5].value)
+    assert (letter.stage, letter.topic, letter.partition, letter.offset, letter.key) == (
+        "enrichment",
+        "raw",
+        3,
+        5,
+        "k",
+    )
+    assert letter.article_id == "boom" and RawArticle.model_validate_json(letter.payload).id == "boom"
+    binary = DeadLetter.model_validate_json(outputs[7].value)
+    assert binary.payload_encoding == "base64"
+    for out in outputs:
+        headers = dict(out.headers)
+        assert headers["traceparent"] == TRACEPARENT
+        assert headers["newsflow-schema"] in (b"enriched/1", b"dead-letter/1")

@@ -1,0 +1,32 @@
+"""Language, fingerprint and keywords: the cheap text features of an enrichment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsflow.enrich.fingerprint import hamming_distance, is_near_duplicate, simhash
+from newsflow.enrich.language import detect_language
+
+SEED = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"
+
+
+def test_language_is_detected() -> None:
+    assert detect_language("Bonjour", "Le président a parlé avec le dirigeant chinois hier soir.")[0] == "fr"
+    assert (
+        detect_language("Hallo", "Der Präsident hat gestern mit dem chinesischen Staatschef telefoniert.")[0]
+        == "de"
+    )
+    assert detect_language("", "1234 5678") == (None, None)
+
+
+def test_wire_copies_are_near_duplicates_and_other_stories_are_not() -> None:
+    body = SEED.read_text(encoding="utf-8").split("\n", 1)[1]
+    copy = body.replace("on Friday", "late on Friday").replace("very good", "very productive")
+    other = (
+        "The city council approved a new budget for public transport on Tuesday, adding bus lines, "
+        "extending tram hours and freezing ticket prices for students and pensioners until next year."
+    ) * 3
+    assert is_near_duplicate(simhash(body), simhash(copy), max_distance=6)
+    assert hamming_distance(simhash(body), simhash(other)) > 16
+    assert simhash(body) == simhash(body)
+    assert simhash("") == "0" * 16
