@@ -51,20 +51,37 @@ def make_articles(n: int, body_sentences: int) -> list[EnrichedArticle]:
     out: list[EnrichedArticle] = []
     for i in range(n):
         raw = RawArticle(
-            id=f"bench-{i:07d}", source="bench", url=f"https://bench.example/{i}",
-            title=f"Council approves budget number {i}", body=SENTENCE * body_sentences,
-            published_at=now, revision=1, authors=("Bench Writer",), section="local", language="en",
+            id=f"bench-{i:07d}",
+            source="bench",
+            url=f"https://bench.example/{i}",
+            title=f"Council approves budget number {i}",
+            body=SENTENCE * body_sentences,
+            published_at=now,
+            revision=1,
+            authors=("Bench Writer",),
+            section="local",
+            language="en",
             ingested_at=now,
         )
         entities = (
             Entity(name=PEOPLE[i % len(PEOPLE)], type="person", label="PERSON", mentions=2, salience=0.8),
             Entity(name=PLACES[i % len(PLACES)], type="place", label="GPE", mentions=1, salience=0.5),
         )
-        out.append(EnrichedArticle(article=raw, enrichment=Enrichment(
-            entities=entities, topics=(TOPICS[i % 2],), language="en", language_score=0.99,
-            word_count=30 * body_sentences, reading_time_s=10, fingerprint="0123456789abcdef",
-            models={"ner": "en_core_web_sm-3.8.0"},
-        )))
+        out.append(
+            EnrichedArticle(
+                article=raw,
+                enrichment=Enrichment(
+                    entities=entities,
+                    topics=(TOPICS[i % 2],),
+                    language="en",
+                    language_score=0.99,
+                    word_count=30 * body_sentences,
+                    reading_time_s=10,
+                    fingerprint="0123456789abcdef",
+                    models={"ner": "en_core_web_sm-3.8.0"},
+                ),
+            )
+        )
     return out
 
 
@@ -75,21 +92,30 @@ async def bench_ceiling(es_url: str, articles: list[EnrichedArticle], chunk: int
         await ensure_index(es, settings, analyzer="standard")
         actions = [
             {
-                "_op_type": "index", "_index": settings.alias, "_id": a.article.id,
-                "version": a.article.revision, "version_type": "external", "_source": to_document(a),
+                "_op_type": "index",
+                "_index": settings.alias,
+                "_id": a.article.id,
+                "version": a.article.revision,
+                "version_type": "external",
+                "_source": to_document(a),
             }
             for a in articles
         ]
         t0 = time.perf_counter()
-        ok, errors = await async_bulk(es, actions, chunk_size=chunk, max_chunk_bytes=5 * 1024 * 1024,
-                                      raise_on_error=False)
+        ok, errors = await async_bulk(
+            es, actions, chunk_size=chunk, max_chunk_bytes=5 * 1024 * 1024, raise_on_error=False
+        )
         seconds = time.perf_counter() - t0
         await es.indices.delete(index=f"{settings.alias}-v*")
         await es.indices.delete_index_template(name=f"{settings.alias}-template")
     finally:
         await es.close()
-    return {"docs": ok, "errors": len(errors) if isinstance(errors, list) else errors, "seconds": seconds,
-            "docs_per_s": ok / seconds}
+    return {
+        "docs": ok,
+        "errors": len(errors) if isinstance(errors, list) else errors,
+        "seconds": seconds,
+        "docs_per_s": ok / seconds,
+    }
 
 
 async def bench_indexer(
@@ -108,8 +134,13 @@ async def bench_indexer(
     finally:
         await producer.stop()
     es_settings = ElasticsearchSettings(url=es_url, alias=f"{base}-articles")
-    settings = IndexerSettings(group_id=f"{base}-indexer", http_port=0, http_host="127.0.0.1",
-                               batch_max_docs=batch, analyzer="standard")
+    settings = IndexerSettings(
+        group_id=f"{base}-indexer",
+        http_port=0,
+        http_host="127.0.0.1",
+        batch_max_docs=batch,
+        analyzer="standard",
+    )
     service = IndexerService(kafka=kafka, topics=topics, elasticsearch=es_settings, settings=settings)
     stop = asyncio.Event()
     t_start = time.perf_counter()
@@ -140,8 +171,13 @@ async def bench_indexer(
     finally:
         await es.close()
     steady = (n - first_records) / (t_end - t_first) if t_first and t_end > t_first else float("nan")
-    return {"docs": indexed, "dlq": totals.dlq if totals else None, "wall_seconds": t_end - t_start,
-            "wall_docs_per_s": n / (t_end - t_start), "steady_docs_per_s": steady}
+    return {
+        "docs": indexed,
+        "dlq": totals.dlq if totals else None,
+        "wall_seconds": t_end - t_start,
+        "wall_docs_per_s": n / (t_end - t_start),
+        "steady_docs_per_s": steady,
+    }
 
 
 async def main() -> int:
@@ -158,9 +194,14 @@ async def main() -> int:
     ceiling = await bench_ceiling(args.es_url, articles, args.batch)
     indexer = await bench_indexer(args.bootstrap, args.es_url, articles, args.batch)
     ratio = indexer["steady_docs_per_s"] / ceiling["docs_per_s"]
-    result = {"command": " ".join(sys.argv), "docs": args.docs, "ceiling_async_bulk": ceiling,
-              "indexer": indexer, "ratio_steady_to_ceiling": ratio,
-              "goal_met": ratio >= 0.8 and indexer["steady_docs_per_s"] >= 3000}
+    result = {
+        "command": " ".join(sys.argv),
+        "docs": args.docs,
+        "ceiling_async_bulk": ceiling,
+        "indexer": indexer,
+        "ratio_steady_to_ceiling": ratio,
+        "goal_met": ratio >= 0.8 and indexer["steady_docs_per_s"] >= 3000,
+    }
     print(json.dumps(result, indent=2))
     return 0
 

@@ -180,6 +180,8 @@ class EnrichmentWorker:
         self.app.agent(self.raw_topic, name="enrich")(self._agent)
         self.app.page("/metrics")(self._metrics_view())
         self.app.page("/healthz")(self._health_view())
+        self.app.page("/readyz")(self._ready_view())
+        self.send_failing = False
 
     def _topic(self, name: str, partitions: int) -> faust.TopicT:
         return self.app.topic(
@@ -263,10 +265,12 @@ class EnrichmentWorker:
             try:
                 future = await topic.send(key=out.key, value=out.value, headers=list(out.headers))
                 await future
+                self.send_failing = False
                 return
             except _PERMANENT_SEND_ERRORS:
                 raise
             except (TimeoutError, KafkaError, OSError) as exc:
+                self.send_failing = True
                 self.metrics.send_retries.inc()
                 log.warning(
                     "produce failed, retrying topic=%s attempt=%d backoff_s=%.1f error=%r",
@@ -297,3 +301,23 @@ class EnrichmentWorker:
                 return self.json({"status": "ok", "app": app.conf.id})
 
         return HealthView
+
+    def ready(self) -> tuple[bool, str]:
+        """Ready when the consumer runs, its group is not rebalancing and producing to Kafka works."""
+        if not self.app.producer.started or not self.app.consumer.started:
+            return False, "kafka clients not started"
+        if self.send_failing:
+            return False, "producing to kafka is failing (retrying)"
+        if self.app.rebalancing:
+            return False, "consumer group rebalancing"
+        return True, "ok"
+
+    def _ready_view(self) -> type[View]:
+        worker = self
+
+        class ReadyView(View):
+            async def get(self, request: Request) -> Response:
+                ok, reason = worker.ready()
+                return self.json({"ready": ok, "reason": reason}, status=200 if ok else 503)
+
+        return ReadyView

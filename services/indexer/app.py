@@ -75,13 +75,20 @@ class IndexerService:
             producer = make_producer(self.kafka)
             await self._retry("kafka producer", stop, producer.start)
             consumer = make_consumer(
-                self.kafka, self.topics.enriched, group_id=self.settings.group_id,
+                self.kafka,
+                self.topics.enriched,
+                group_id=self.settings.group_id,
                 **consumer_overrides(self.settings),
             )
             await self._retry("kafka consumer", stop, consumer.start)
             self.loop = IndexerLoop(
-                consumer=consumer, producer=producer, es=es, settings=self.settings,
-                alias=self.es_settings.alias, dlq_topic=self.topics.dlq, metrics=self.metrics,
+                consumer=consumer,
+                producer=producer,
+                es=es,
+                settings=self.settings,
+                alias=self.es_settings.alias,
+                dlq_topic=self.topics.dlq,
+                metrics=self.metrics,
             )
             self.metrics.es_available.set(1)
             self.started = True

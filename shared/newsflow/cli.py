@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # Each sub-command lives in its own module exposing add_subparser(subparsers) and run(args) -> int.
 SUBCOMMANDS: dict[str, str] = {
@@ -37,8 +40,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOCAL_RUN_FILE = Path(".newsflow/run.json")
+
+
+def use_local_run_defaults(run_file: Path = LOCAL_RUN_FILE) -> None:
+    """Point the CLI at the pipeline `newsflow run` started here, unless the environment says otherwise.
+
+    Only the interactive CLI does this (services and tests always get explicit settings): it lets
+    ``newsflow search ...`` work right after ``make run`` without exporting anything.
+    """
+    if not run_file.exists():
+        return
+    recorded = json.loads(run_file.read_text(encoding="utf-8"))
+    defaults = {
+        "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": recorded.get("kafka_bootstrap"),
+        "NEWSFLOW_ES_URL": recorded.get("elasticsearch_url"),
+    }
+    for name, value in defaults.items():
+        if value and name not in os.environ:
+            os.environ[name] = value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
+    use_local_run_defaults()
     parser = build_parser()
     args = parser.parse_args(argv)
     module = importlib.import_module(SUBCOMMANDS[args.command])

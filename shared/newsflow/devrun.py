@@ -122,10 +122,10 @@ def load_seeds(seeds: Path) -> tuple[list[RawArticle], list[str]]:
     return articles, errors
 
 
-async def wait_ready(client: httpx.AsyncClient, urls: dict[str, str], timeout: float) -> None:
+async def wait_ready(client: httpx.AsyncClient, urls: dict[str, str], limit_s: float) -> None:
     """Poll each service's /readyz until it answers 200 (raises TimeoutError with who is not ready)."""
     pending = dict(urls)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit_s
     while pending and time.monotonic() < deadline:
         for name, url in list(pending.items()):
             try:
@@ -137,7 +137,7 @@ async def wait_ready(client: httpx.AsyncClient, urls: dict[str, str], timeout: f
         if pending:
             await asyncio.sleep(0.5)
     if pending:
-        raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(pending)} (see the logs)")
+        raise TimeoutError(f"not ready after {limit_s:.0f}s: {', '.join(pending)} (see the logs)")
 
 
 async def push_seeds(
@@ -159,7 +159,8 @@ async def push_seeds(
                 timeout=60.0,
             )
             if response.status_code >= 300:
-                raise RuntimeError(f"ingest refused the {source} seeds: {response.status_code} {response.text}")
+                detail = f"{response.status_code} {response.text[:500]}"
+                raise RuntimeError(f"ingest refused the {source} seeds: {detail}")
             results = response.json().get("results", [])
             accepted += sum(1 for r in results if r.get("status") == "accepted")
     return accepted
@@ -209,16 +210,19 @@ async def wait_searchable(settings: ElasticsearchSettings, ids: set[str]) -> Non
 
     es = make_async_es(settings)
     deadline = time.monotonic() + SEARCHABLE_TIMEOUT_S
+    last = -1
     try:
         while True:
             await es.indices.refresh(index=settings.alias)
             found = (await es.count(index=settings.alias, query={"ids": {"values": sorted(ids)}}))["count"]
-            print(f"\r  searchable {found}/{len(ids)}", end="", flush=True)
+            if found != last:
+                print(f"  searchable {found}/{len(ids)}", flush=True)
+                last = found
             if found >= len(ids):
-                print()
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"only {found}/{len(ids)} seeds searchable after {SEARCHABLE_TIMEOUT_S:.0f}s")
+                limit = SEARCHABLE_TIMEOUT_S
+                raise TimeoutError(f"only {found}/{len(ids)} seeds searchable after {limit:.0f}s")
             await asyncio.sleep(1.0)
     finally:
         await es.close()
@@ -243,10 +247,18 @@ async def report(settings: ElasticsearchSettings, run_dir: Path, expected: int, 
         f"== newsflow is running ({elapsed:.0f}s)",
         f"articles indexed: {overview.total} (seeds expected: {expected})",
     ]
-    for facet in ("entities", "topics", "sources", "languages"):
+    facets = {
+        "people": "entities.person",
+        "organisations": "entities.organization",
+        "places": "entities.place",
+        "topics": "topics",
+        "sources": "sources",
+        "languages": "languages",
+    }
+    for title, facet in facets.items():
         buckets = overview.facets.get(facet) or []
         if buckets:
-            lines.append(f"top {facet}: " + ", ".join(f"{b.value} ({b.count})" for b in buckets[:8]))
+            lines.append(f"top {title}: " + ", ".join(f"{b.value} ({b.count})" for b in buckets[:8]))
     lines.append('example search "Xi Jinping phone call":')
     for hit in example.hits:
         people = ", ".join(hit.entities.get("person", [])[:4])

@@ -51,9 +51,7 @@ def make_es(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsearch:
 async def es_ready(es: AsyncElasticsearch, *, wait: str = "1s") -> bool:
     """True when the cluster answers and is at least yellow."""
     try:
-        health = await es.options(request_timeout=5.0).cluster.health(
-            wait_for_status="yellow", timeout=wait
-        )
+        health = await es.options(request_timeout=5.0).cluster.health(wait_for_status="yellow", timeout=wait)
     except (TransportError, ApiError) as exc:
         log.debug("elasticsearch not ready error=%s", exc)
         return False

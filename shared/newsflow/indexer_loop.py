@@ -42,12 +42,15 @@ class IndexerMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         self.docs = Counter(
-            "newsflow_indexer_docs", "Enriched articles settled by the indexer, by outcome",
-            ["outcome"], registry=registry,
+            "newsflow_indexer_docs",
+            "Enriched articles settled by the indexer, by outcome",
+            ["outcome"],
+            registry=registry,
         )
         self.batches = Counter("newsflow_indexer_batches", "Batches committed", registry=registry)
         self.batch_seconds = Histogram(
-            "newsflow_indexer_batch_seconds", "Time to settle one batch (bulk + retries + DLQ)",
+            "newsflow_indexer_batch_seconds",
+            "Time to settle one batch (bulk + retries + DLQ)",
             registry=registry,
         )
         self.bulk_retries = Counter(
@@ -59,10 +62,12 @@ class IndexerMetrics:
         self.end_to_end = Histogram(
             "newsflow_end_to_end_latency_seconds",
             "Indexed acknowledgement time minus the article's ingested_at",
-            buckets=LATENCY_BUCKETS, registry=registry,
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
         )
         self.es_available = Gauge(
-            "newsflow_indexer_elasticsearch_available", "1 when the last bulk request reached Elasticsearch",
+            "newsflow_indexer_elasticsearch_available",
+            "1 when the last bulk request reached Elasticsearch",
             registry=registry,
         )
 
@@ -219,7 +224,10 @@ class IndexerLoop:
             self.metrics.end_to_end.observe(max(0.0, acked - article.ingested_at.timestamp()))
             log.debug(
                 "article indexed article_id=%s revision=%d op=%s trace_id=%s",
-                article.id, article.revision, action.op, item.trace_id,
+                article.id,
+                article.revision,
+                action.op,
+                item.trace_id,
             )
         elif result.outcome is Outcome.CONFLICT:
             report.conflicts += 1
@@ -262,8 +270,12 @@ class IndexerLoop:
                     log.warning(
                         "dead-lettered stage=indexer topic=%s partition=%d offset=%d key=%s "
                         "error_type=%s reason=%s",
-                        record.topic, record.partition, record.offset, letter.key,
-                        letter.error_type, letter.reason[:500],
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        letter.key,
+                        letter.error_type,
+                        letter.reason[:500],
                     )
                 await asyncio.gather(*futures)
                 return
@@ -304,7 +316,12 @@ class IndexerLoop:
         t.retries += report.retries
         log.info(
             "batch settled docs=%d indexed=%d deleted=%d conflicts=%d dlq=%d retries=%d ms=%.1f",
-            report.records, report.indexed, report.deleted, report.conflicts, report.dlq, report.retries,
+            report.records,
+            report.indexed,
+            report.deleted,
+            report.conflicts,
+            report.dlq,
+            report.retries,
             report.millis,
         )
 

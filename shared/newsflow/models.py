@@ -63,7 +63,9 @@ class RawArticle(_Frozen):
     ingested_at: UtcDatetime = Field(default_factory=utcnow)
 
 
-EntityType = Literal["person", "organization", "place", "group", "event", "product", "law", "work", "facility"]
+EntityType = Literal[
+    "person", "organization", "place", "group", "event", "product", "law", "work", "facility"
+]
 
 
 class Span(_Frozen):

@@ -261,7 +261,15 @@ async def reindex(
     log.info(
         "reindex done topic=%s index=%s records=%d indexed=%d deleted=%d conflicts=%d rejected=%d "
         "undecodable=%d caught_up=%d seconds=%.1f",
-        topic, report.new_index, report.records, report.indexed, report.deleted, report.conflicts,
-        report.rejected, report.undecodable, report.caught_up, report.seconds,
+        topic,
+        report.new_index,
+        report.records,
+        report.indexed,
+        report.deleted,
+        report.conflicts,
+        report.rejected,
+        report.undecodable,
+        report.caught_up,
+        report.seconds,
     )
     return report

@@ -25,14 +25,22 @@ from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSetting
 def add_subparser(subparsers: Any) -> None:
     """Register ``newsflow reindex``."""
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "reindex", help="rebuild the index from Kafka into a new version and swap the alias",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "reindex",
+        help="rebuild the index from Kafka into a new version and swap the alias",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--re-enrich", action="store_true",
-                   help="replay the raw topic through enrichment again (models changed)")
+    p.add_argument(
+        "--re-enrich",
+        action="store_true",
+        help="replay the raw topic through enrichment again (models changed)",
+    )
     p.add_argument("--dry-run", action="store_true", help="read and count only; write and swap nothing")
-    p.add_argument("--delete-old", action="store_true",
-                   help="delete the old index in the alias swap (default: keep it, detached, for rollback)")
+    p.add_argument(
+        "--delete-old",
+        action="store_true",
+        help="delete the old index in the alias swap (default: keep it, detached, for rollback)",
+    )
     p.add_argument("--topic", help="topic to replay (default: the enriched topic, or raw with --re-enrich)")
     p.add_argument("--alias", help="index alias (default: NEWSFLOW_ES_ALIAS)")
     p.add_argument("--es-url", help="Elasticsearch URL (default: NEWSFLOW_ES_URL)")
@@ -58,8 +66,14 @@ async def _run(args: argparse.Namespace) -> ReindexReport:
     es = make_async_es(es_settings)
     try:
         return await reindex(
-            es=es, es_settings=es_settings, kafka=kafka, topic=topic, settings=IndexerSettings(),
-            re_enrich_raw=args.re_enrich, dry_run=args.dry_run, delete_old=args.delete_old,
+            es=es,
+            es_settings=es_settings,
+            kafka=kafka,
+            topic=topic,
+            settings=IndexerSettings(),
+            re_enrich_raw=args.re_enrich,
+            dry_run=args.dry_run,
+            delete_old=args.delete_old,
             progress=progress,
         )
     finally:

@@ -29,13 +29,19 @@ def _when(value: str) -> datetime | date:
 def add_subparser(subparsers: Any) -> None:
     """Register ``newsflow search``."""
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "search", help="search indexed articles", description=__doc__,
+        "search",
+        help="search indexed articles",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("text", nargs="?", help="full-text query over title (boosted) and body")
     p.add_argument("--entity", action="append", default=[], help="entity name (repeatable, OR-ed)")
-    p.add_argument("--type", dest="entity_type", choices=get_args(EntityType),
-                   help="entity type: restricts --entity to it, or requires an entity of that type")
+    p.add_argument(
+        "--type",
+        dest="entity_type",
+        choices=get_args(EntityType),
+        help="entity type: restricts --entity to it, or requires an entity of that type",
+    )
     p.add_argument("--topic", action="append", default=[], help="IPTC topic label or code (repeatable)")
     p.add_argument("--source", action="append", default=[], help="source id (repeatable)")
     p.add_argument("--language", action="append", default=[], help="language code (repeatable)")

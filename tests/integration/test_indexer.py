@@ -34,12 +34,30 @@ async def test_enriched_articles_become_searchable_documents_with_correct_facets
 ) -> None:
     env = await make_env(kafka_bootstrap, es_url, unique_name)
     articles = [
-        enriched("a1", title="Merkel visits Paris", people=["Angela Merkel"], places=["Paris"],
-                 topics=[POLITICS], source="reuters"),
-        enriched("a2", title="Macron and Merkel talk trade", people=["Angela Merkel", "Emmanuel Macron"],
-                 topics=[POLITICS, ECONOMY], source="reuters"),
-        enriched("a3", title="Bank raises rates", orgs=["European Central Bank"], places=["Frankfurt"],
-                 topics=[ECONOMY], source="afp", language="fr"),
+        enriched(
+            "a1",
+            title="Merkel visits Paris",
+            people=["Angela Merkel"],
+            places=["Paris"],
+            topics=[POLITICS],
+            source="reuters",
+        ),
+        enriched(
+            "a2",
+            title="Macron and Merkel talk trade",
+            people=["Angela Merkel", "Emmanuel Macron"],
+            topics=[POLITICS, ECONOMY],
+            source="reuters",
+        ),
+        enriched(
+            "a3",
+            title="Bank raises rates",
+            orgs=["European Central Bank"],
+            places=["Frankfurt"],
+            topics=[ECONOMY],
+            source="afp",
+            language="fr",
+        ),
         enriched("a4", title="Cup final tonight", places=["Paris"], topics=[SPORT], source="afp"),
         enriched("a5", title="Markets calm", topics=[ECONOMY], source="bbc"),
     ]

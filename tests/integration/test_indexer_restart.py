@@ -46,8 +46,9 @@ async def test_elasticsearch_restart_during_a_run_loses_nothing(
         finally:
             await asyncio.to_thread(local_stack_control.start_elasticsearch)
 
-        await wait_until(lambda: committed_all(env), within=180, what="everything committed after restart",
-                         interval=0.5)
+        await wait_until(
+            lambda: committed_all(env), within=180, what="everything committed after restart", interval=0.5
+        )
 
         async def ready() -> bool:
             return service.ready

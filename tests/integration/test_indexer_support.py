@@ -106,8 +106,12 @@ async def make_env(
     )
     await ensure_topics(kafka, topics)
     options: dict[str, object] = {
-        "group_id": f"{base}-indexer", "refresh": "wait_for", "batch_max_seconds": 0.2, "http_port": 0,
-        "http_host": "127.0.0.1", "backoff_max_seconds": 2.0,
+        "group_id": f"{base}-indexer",
+        "refresh": "wait_for",
+        "batch_max_seconds": 0.2,
+        "http_port": 0,
+        "http_host": "127.0.0.1",
+        "backoff_max_seconds": 2.0,
     }
     options.update(indexer)
     return Env(

@@ -70,8 +70,13 @@ async def test_reindex_swaps_the_alias_with_no_failed_search_and_nothing_lost(
         searcher = asyncio.create_task(_search_loop(es, env.es.alias, stop, floor=expected_before))
         progress: list[tuple[int, int]] = []
         rebuild = asyncio.create_task(
-            reindex(es=es, es_settings=env.es, kafka=env.kafka, topic=env.topics.enriched,
-                    progress=lambda done, total: progress.append((done, total)))
+            reindex(
+                es=es,
+                es_settings=env.es,
+                kafka=env.kafka,
+                topic=env.topics.enriched,
+                progress=lambda done, total: progress.append((done, total)),
+            )
         )
         await produce(env, extra)  # the live indexer keeps writing during the rebuild
         report = await rebuild
@@ -93,8 +98,9 @@ async def test_reindex_swaps_the_alias_with_no_failed_search_and_nothing_lost(
         assert (doc["_source"]["revision"], doc["_source"]["title"]) == (2, "article 7 updated")
         assert not await es.exists(index=env.es.alias, id="k0595")
 
-        second = await reindex(es=es, es_settings=env.es, kafka=env.kafka, topic=env.topics.enriched,
-                               delete_old=True)
+        second = await reindex(
+            es=es, es_settings=env.es, kafka=env.kafka, topic=env.topics.enriched, delete_old=True
+        )
         assert second.old_indices == [report.new_index] and second.old_deleted
         assert not await es.indices.exists(index=report.new_index)
         assert await count(es, env.es.alias) == expected_before + len(extra)

@@ -19,19 +19,46 @@ from tests.integration.test_indexer_support import ECONOMY, POLITICS, SPORT, enr
 pytestmark = pytest.mark.integration
 
 ARTICLES = [
-    enriched("s1", title="Merkel and Macron meet in Paris", body="The leaders discussed the budget in Paris.",
-             people=["Angela Merkel", "Emmanuel Macron"], places=["Paris"], topics=[POLITICS],
-             source="reuters",
-             published_at=datetime(2025, 1, 10, tzinfo=UTC)),
-    enriched("s2", title="Budget talks stall", body="Finance ministers failed to agree on the budget.",
-             orgs=["European Commission"], topics=[POLITICS, ECONOMY], source="afp",
-             published_at=datetime(2025, 2, 10, tzinfo=UTC)),
-    enriched("s3", title="Paris wins the cup", body="Paris Saint-Germain won the final.",
-             places=["Paris"], orgs=["Paris Saint-Germain"], topics=[SPORT], source="afp", language="fr",
-             section="sport", published_at=datetime(2025, 3, 10, tzinfo=UTC)),
-    enriched("s4", title="Rates unchanged", body="The central bank kept rates unchanged.",
-             orgs=["European Central Bank"], topics=[ECONOMY], source="bbc",
-             published_at=datetime(2025, 4, 10, tzinfo=UTC)),
+    enriched(
+        "s1",
+        title="Merkel and Macron meet in Paris",
+        body="The leaders discussed the budget in Paris.",
+        people=["Angela Merkel", "Emmanuel Macron"],
+        places=["Paris"],
+        topics=[POLITICS],
+        source="reuters",
+        published_at=datetime(2025, 1, 10, tzinfo=UTC),
+    ),
+    enriched(
+        "s2",
+        title="Budget talks stall",
+        body="Finance ministers failed to agree on the budget.",
+        orgs=["European Commission"],
+        topics=[POLITICS, ECONOMY],
+        source="afp",
+        published_at=datetime(2025, 2, 10, tzinfo=UTC),
+    ),
+    enriched(
+        "s3",
+        title="Paris wins the cup",
+        body="Paris Saint-Germain won the final.",
+        places=["Paris"],
+        orgs=["Paris Saint-Germain"],
+        topics=[SPORT],
+        source="afp",
+        language="fr",
+        section="sport",
+        published_at=datetime(2025, 3, 10, tzinfo=UTC),
+    ),
+    enriched(
+        "s4",
+        title="Rates unchanged",
+        body="The central bank kept rates unchanged.",
+        orgs=["European Central Bank"],
+        topics=[ECONOMY],
+        source="bbc",
+        published_at=datetime(2025, 4, 10, tzinfo=UTC),
+    ),
 ]
 
 
@@ -70,7 +97,8 @@ async def test_search_filters_facets_and_highlights(
         result = await search_async(es, alias, SearchQuery(text="budget"))
         assert result.total == 2
         assert {b.value: b.count for b in result.facets["topics"]} == {
-            "politics": 2, "economy, business and finance": 1,
+            "politics": 2,
+            "economy, business and finance": 1,
         }
         assert {b.value: b.count for b in result.facets["sources"]} == {"reuters": 1, "afp": 1}
         hit = next(h for h in result.hits if h.id == "s2")

@@ -33,8 +33,14 @@ def make_article(*, revision: int = 3, deleted: bool = False) -> EnrichedArticle
         return EnrichedArticle(article=raw, enrichment=None)
     enrichment = Enrichment(
         entities=(
-            Entity(name="Angela Merkel", type="person", label="PERSON", mentions=2, salience=0.9,
-                   spans=(Span(field="body", start=0, end=13),)),
+            Entity(
+                name="Angela Merkel",
+                type="person",
+                label="PERSON",
+                mentions=2,
+                salience=0.9,
+                spans=(Span(field="body", start=0, end=13),),
+            ),
             Entity(name="Emmanuel Macron", type="person", label="PERSON", mentions=1, salience=0.7),
             Entity(name="Paris", type="place", label="GPE", mentions=2, salience=0.5),
         ),
@@ -91,7 +97,10 @@ def test_retraction_becomes_versioned_delete() -> None:
     assert action.op == "delete"
     assert orjson.loads(action.payload) == {
         "delete": {
-            "_index": "news-articles", "_id": "reuters:abc-1", "version": 9, "version_type": "external_gte"
+            "_index": "news-articles",
+            "_id": "reuters:abc-1",
+            "version": 9,
+            "version_type": "external_gte",
         }
     }
     with pytest.raises(ValueError):

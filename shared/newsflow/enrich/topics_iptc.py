@@ -34,6 +34,8 @@ DATA_DIR = "data"
 TAXONOMY_FILE = "iptc_mediatopics.json"
 MODEL_FILE = "iptc_topics_model.json"
 MAX_TOP_K = 3
+# A second or third topic is kept only from this probability up (the first is always kept).
+SECONDARY_MIN_SCORE = 0.02
 
 #: Letter runs only: the training corpora were reduced to lowercase letters, so digits and
 #: punctuation never carry a feature (numbers in news text would only add noise).
@@ -115,11 +117,18 @@ class TopicClassifier:
         result: npt.NDArray[np.float32] = exp / exp.sum()
         return result
 
-    def classify(self, title: str, body: str, top_k: int = 3) -> tuple[Topic, ...]:
-        """The ``top_k`` (at most 3) most likely topics, best first, with scores in [0, 1]."""
+    def classify(
+        self, title: str, body: str, top_k: int = 3, min_secondary: float = SECONDARY_MIN_SCORE
+    ) -> tuple[Topic, ...]:
+        """The ``top_k`` (at most 3) most likely topics, best first, with scores in [0, 1].
+
+        The best topic is always returned; the others only when their score reaches ``min_secondary``,
+        so facets count an article under a second topic only when the model really sees it there.
+        """
         k = max(0, min(top_k, MAX_TOP_K, len(self._topics)))
         probs = self.scores(title, body)
-        order = sorted(range(len(probs)), key=lambda i: (-float(probs[i]), i))[:k]
+        ranked = sorted(range(len(probs)), key=lambda i: (-float(probs[i]), i))[:k]
+        order = ranked[:1] + [i for i in ranked[1:] if float(probs[i]) >= min_secondary]
         return tuple(
             Topic(
                 code=self._topics[i].code,
@@ -129,9 +138,11 @@ class TopicClassifier:
             for i in order
         )
 
-    def classify_batch(self, items: Sequence[tuple[str, str]], top_k: int = 3) -> list[tuple[Topic, ...]]:
+    def classify_batch(
+        self, items: Sequence[tuple[str, str]], top_k: int = 3, min_secondary: float = SECONDARY_MIN_SCORE
+    ) -> list[tuple[Topic, ...]]:
         """``classify`` for each ``(title, body)``, in order."""
-        return [self.classify(title, body, top_k) for title, body in items]
+        return [self.classify(title, body, top_k, min_secondary) for title, body in items]
 
 
 def model_hash(model: dict[str, Any]) -> str:
