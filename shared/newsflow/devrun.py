@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import logging
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -27,13 +26,13 @@ from newsflow.ingest.keys import create_api_key
 from newsflow.kafka_clients import ensure_topics
 from newsflow.logs import configure_logging
 from newsflow.models import RawArticle
+from newsflow.pipeline_runner import SERVICES, LocalPipeline, PipelineConfig
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
 from newsflow.stack import start_stack, stop_stack
 from newsflow.stack._proc import free_ports
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("ingest", "enrichment", "indexer")
 READY_TIMEOUT_S = 240.0
 SEARCHABLE_TIMEOUT_S = 300.0
 
@@ -61,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
 
 def stop_all(run_dir: Path) -> int:
     """Stop the services (SIGTERM, then SIGKILL after their grace period) and the stack."""
-    for name in reversed(SERVICES):
-        stopped = procs.stop(run_dir, name, grace_s=30.0)
-        print(f"{name}: {'stopped' if stopped else 'not running'}")
+    for path in sorted((run_dir / "pids").glob("*.json")):
+        stopped = procs.stop(run_dir, path.stem, grace_s=30.0)
+        print(f"{path.stem}: {'stopped' if stopped else 'was not running'}")
     stop_stack(run_dir / "stack")
     print("kafka + elasticsearch: stopped")
     (run_dir / "run.json").unlink(missing_ok=True)
@@ -79,23 +78,6 @@ def _ports(run_dir: Path) -> dict[str, int]:
     run_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(ports), encoding="utf-8")
     return ports
-
-
-def service_env(run_dir: Path, kafka: str, es_url: str, ports: dict[str, int]) -> dict[str, str]:
-    """The environment every service of a local run gets."""
-    return {
-        "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "NEWSFLOW_ES_URL": es_url,
-        "NEWSFLOW_LOG_FORMAT": "json",
-        "NEWSFLOW_INGEST_HOST": "127.0.0.1",
-        "NEWSFLOW_INGEST_PORT": str(ports["ingest"]),
-        "NEWSFLOW_INGEST_API_KEYS_FILE": str(run_dir / "api-keys.json"),
-        "NEWSFLOW_ENRICH_WEB_HOST": "127.0.0.1",
-        "NEWSFLOW_ENRICH_WEB_PORT": str(ports["enrichment"]),
-        "NEWSFLOW_ENRICH_DATA_DIR": str(run_dir / "enrichment-data"),
-        "NEWSFLOW_INDEXER_HTTP_HOST": "127.0.0.1",
-        "NEWSFLOW_INDEXER_HTTP_PORT": str(ports["indexer"]),
-    }
 
 
 def dev_keys(run_dir: Path, sources: set[str]) -> dict[str, str]:
@@ -181,14 +163,13 @@ async def run_all(run_dir: Path, seeds: Path) -> int:
     articles, errors = load_seeds(seeds)
     keys = dev_keys(run_dir, {a.source for a in articles})
     ports = _ports(run_dir)
-    env = service_env(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url, ports)
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    pipeline = LocalPipeline(PipelineConfig(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url))
     print("== starting services")
     for name in SERVICES:
-        if procs.running(run_dir, name):
+        if procs.running(run_dir, f"{name}-0"):
             print(f"  {name} already running")
-            continue
-        procs.start(run_dir, name, [sys.executable, "-m", f"services.{name}"], env)
+        pipeline.start(name, 0, port=ports[name])
+    urls = {name: pipeline.url(name) for name in SERVICES}
     write_status(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url, es_settings.alias, urls)
 
     async with httpx.AsyncClient() as client:

@@ -108,3 +108,16 @@ def stop(run_dir: Path, name: str, grace_s: float = 20.0) -> bool:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def signal_process(record: ProcessRecord, sig: signal.Signals) -> bool:
+    """Send ``sig`` to the recorded process if it is still ours; True if sent."""
+    if not is_ours(record):
+        return False
+    os.kill(record.pid, sig)
+    return True
+
+
+def reap(pid: int) -> None:
+    """Collect a child's exit status so a dead child does not linger as a zombie."""
+    _reap(pid)

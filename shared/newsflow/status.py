@@ -29,7 +29,7 @@ def collect(run_dir: Path) -> dict[str, Any]:
     stack = stack_status(run_dir / "stack")
     services: dict[str, Any] = {}
     for name in SERVICES:
-        record = procs.load(run_dir, name)
+        record = procs.load(run_dir, f"{name}-0")
         url = recorded.get("services", {}).get(name)
         services[name] = {
             "url": url,
