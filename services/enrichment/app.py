@@ -36,13 +36,16 @@ from newsflow.enrich.pipeline import Enricher
 from newsflow.enrich.records import InRecord, OutRecord, process_records, to_dead_letter
 from newsflow.enrich.settings import EnrichmentSettings
 from newsflow.kafka_clients import connection_kwargs
+from newsflow.serde import HEADER_TRACEPARENT, header
 from newsflow.settings import KafkaSettings, TopicSettings
+from newsflow.tracing import parse_traceparent
 
 log = logging.getLogger(__name__)
 
 _PERMANENT_SEND_ERRORS = (MessageSizeTooLargeError, RecordTooLargeError)
 _MAX_BACKOFF_S = 30.0
 _METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
+LAG_INTERVAL_S = 5.0
 
 
 @dataclass
@@ -54,37 +57,46 @@ class Metrics:
     def __post_init__(self) -> None:
         r = self.registry
         self.consumed = Counter(
-            "enrichment_consumed_total", "Records consumed from the raw topic", registry=r
+            "newsflow_enrichment_consumed_total", "Records consumed from the raw topic", registry=r
         )
         self.processed = Counter(
-            "enrichment_processed_total", "Records produced to the enriched topic", ["kind"], registry=r
+            "newsflow_enrichment_processed_total",
+            "Records produced to the enriched topic",
+            ["kind"],
+            registry=r,
         )
         self.dead_lettered = Counter(
-            "enrichment_dead_letters_total", "Records sent to the DLQ", ["error_type"], registry=r
+            "newsflow_enrichment_dead_letters_total", "Records sent to the DLQ", ["error_type"], registry=r
         )
         self.send_retries = Counter(
-            "enrichment_send_retries_total", "Produce attempts that failed", registry=r
+            "newsflow_enrichment_send_retries_total", "Produce attempts that failed", registry=r
         )
         self.batch_size = Histogram(
-            "enrichment_batch_size",
+            "newsflow_enrichment_batch_size",
             "Records per batch",
             registry=r,
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
         )
         self.batch_seconds = Histogram(
-            "enrichment_batch_seconds",
+            "newsflow_enrichment_batch_seconds",
             "Time to enrich and produce one batch",
             registry=r,
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.article_seconds = Histogram(
-            "enrichment_article_seconds",
+            "newsflow_enrichment_article_seconds",
             "Enrichment time per article (batch time / batch size)",
             registry=r,
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
         )
+        self.consumer_lag = Gauge(
+            "newsflow_consumer_lag",
+            "Records not yet processed per assigned partition (high watermark minus committed offset)",
+            ["topic", "partition"],
+            registry=r,
+        )
         self.last_batch = Gauge(
-            "enrichment_last_batch_timestamp_seconds", "When the last batch finished", registry=r
+            "newsflow_enrichment_last_batch_timestamp_seconds", "When the last batch finished", registry=r
         )
 
 
@@ -178,6 +190,7 @@ class EnrichmentWorker:
         self.enriched_topic = self._topic(topics.enriched, topics.partitions)
         self.dlq_topic = self._topic(topics.dlq, max(1, topics.partitions // 4))
         self.app.agent(self.raw_topic, name="enrich")(self._agent)
+        self.app.timer(LAG_INTERVAL_S)(self.update_lag)
         self.app.page("/metrics")(self._metrics_view())
         self.app.page("/healthz")(self._health_view())
         self.app.page("/readyz")(self._ready_view())
@@ -208,6 +221,30 @@ class EnrichmentWorker:
                 log.info("shutdown requested, finishing the current batch size=%d", len(events))
                 await asyncio.wait_for(task, timeout=self.settings.shutdown_timeout_s)
                 raise
+
+    async def update_lag(self) -> None:
+        """Set the lag gauge of every assigned partition: high watermark minus the committed offset."""
+        consumer = self.app.consumer
+        lags: dict[tuple[str, int], int] = {}
+        for tp in consumer.assignment():
+            try:
+                highwater = consumer.highwater(tp)
+            except (KafkaError, AssertionError, AttributeError):
+                continue
+            # faust tracks what it committed itself (the next offset to read); before its first commit
+            # on this partition, the fetch position is the best estimate.
+            committed = consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
+            if committed is None:
+                try:
+                    committed = await consumer.position(tp)
+                except KafkaError:
+                    continue
+            if highwater is None or committed is None:
+                continue
+            lags[(tp.topic, tp.partition)] = max(0, highwater - committed)
+        self.metrics.consumer_lag.clear()
+        for (topic, partition), lag in lags.items():
+            self.metrics.consumer_lag.labels(topic, str(partition)).set(lag)
 
     async def handle_batch(self, events: Sequence[EventT[bytes]]) -> None:
         """Enrich a batch in the worker thread, then produce and confirm every output."""
@@ -252,6 +289,20 @@ class EnrichmentWorker:
             await self._send(letter)
         if out.destination == "dlq":
             self.metrics.dead_lettered.labels(out.error_type or "unknown").inc()
+            trace = parse_traceparent(header(out.source.headers, HEADER_TRACEPARENT))
+            article_id = out.key.decode(errors="replace") if out.key else None
+            trace_id = trace.trace_id if trace else None
+            log.warning(
+                "dead-lettered stage=enrichment topic=%s partition=%d offset=%d article_id=%s "
+                "error_type=%s trace_id=%s",
+                out.source.topic,
+                out.source.partition,
+                out.source.offset,
+                article_id,
+                out.error_type,
+                trace_id,
+                extra={"article_id": article_id, "trace_id": trace_id},
+            )
         else:
             self.metrics.processed.labels(out.kind).inc()
 

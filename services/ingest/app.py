@@ -354,6 +354,7 @@ def create_app(
             trace = continue_or_start(request.headers.get("traceparent"))
             (delivery,) = await _publish(state, [raw], trace)
         metrics.accepted(1)
+        _log_accepted([delivery], trace)
         return json_response(202, _delivery(delivery), headers={"traceparent": trace.traceparent()})
 
     @app.post(
@@ -408,6 +409,8 @@ def create_app(
                 result.update(_delivery(by_index[result["index"]]))
         metrics.accepted(len(valid))
         metrics.rejected("invalid", invalid)
+        metrics.batch_size.observe(len(items))
+        _log_accepted(deliveries, trace, rejected=invalid)
         return json_response(
             202,
             {"accepted": len(valid), "rejected": invalid, "results": results},
@@ -444,6 +447,7 @@ def create_app(
             trace = continue_or_start(request.headers.get("traceparent"))
             (delivery,) = await _publish(state, [raw], trace)
         metrics.accepted(1, reason="retraction")
+        _log_accepted([delivery], trace)
         return json_response(202, _delivery(delivery) | {"deleted": True})
 
     @app.get("/healthz", summary="Liveness", responses={200: {"description": "The process is alive"}})
@@ -470,6 +474,28 @@ def create_app(
 
     app.add_middleware(_RequestMetrics, metrics=metrics)
     return app
+
+
+def _log_accepted(deliveries: Sequence[Delivery], trace: TraceContext, rejected: int = 0) -> None:
+    """One info line per request, one debug line per article (with article_id and trace_id fields)."""
+    log.info(
+        "articles accepted count=%d rejected=%d trace_id=%s",
+        len(deliveries),
+        rejected,
+        trace.trace_id,
+        extra={"trace_id": trace.trace_id},
+    )
+    if log.isEnabledFor(logging.DEBUG):
+        for d in deliveries:
+            log.debug(
+                "article accepted article_id=%s revision=%s partition=%d offset=%d trace_id=%s",
+                d.article_id,
+                d.revision,
+                d.partition,
+                d.offset,
+                trace.trace_id,
+                extra={"article_id": d.article_id, "trace_id": trace.trace_id},
+            )
 
 
 def _batch_items(body: bytes, max_items: int) -> list[Any]:

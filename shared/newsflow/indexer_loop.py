@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 1800, 3600)
+BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 
 
 class IndexerMetrics:
@@ -48,6 +49,12 @@ class IndexerMetrics:
             registry=registry,
         )
         self.batches = Counter("newsflow_indexer_batches", "Batches committed", registry=registry)
+        self.batch_size = Histogram(
+            "newsflow_indexer_batch_size",
+            "Records per settled batch",
+            buckets=BATCH_SIZE_BUCKETS,
+            registry=registry,
+        )
         self.batch_seconds = Histogram(
             "newsflow_indexer_batch_seconds",
             "Time to settle one batch (bulk + retries + DLQ)",
@@ -70,6 +77,12 @@ class IndexerMetrics:
             "1 when the last bulk request reached Elasticsearch",
             registry=registry,
         )
+        self.consumer_lag = Gauge(
+            "newsflow_consumer_lag",
+            "Records not yet consumed per assigned partition (high watermark minus position)",
+            ["topic", "partition"],
+            registry=registry,
+        )
 
 
 @dataclass
@@ -84,6 +97,7 @@ class BatchReport:
     decode_errors: int = 0
     retries: int = 0
     millis: float = 0.0
+    trace_ids: list[str] = field(default_factory=list)  # distinct, first few, for the summary log line
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,7 @@ class IndexerLoop:
         when Elasticsearch is down)."""
         while not stop.is_set():
             records = await self.next_batch(stop)
+            await self.update_lag()
             if not records:
                 continue
             try:
@@ -145,6 +160,22 @@ class IndexerLoop:
                 log.info("stopping with an unsettled batch; offsets not committed records=%d", len(records))
                 return
             await self.commit(records)
+
+    async def update_lag(self) -> None:
+        """Set the lag gauge of every assigned partition (partitions no longer assigned are dropped)."""
+        lags: dict[TopicPartition, int] = {}
+        for tp in self.consumer.assignment():
+            highwater = self.consumer.highwater(tp)
+            if highwater is None:
+                continue
+            try:
+                position = await self.consumer.position(tp)
+            except (KafkaError, IllegalStateError):
+                continue
+            lags[tp] = max(0, highwater - position)
+        self.metrics.consumer_lag.clear()
+        for tp, lag in lags.items():
+            self.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(lag)
 
     async def next_batch(self, stop: asyncio.Event) -> list[Record]:
         """Gather records until the batch bounds (count, bytes, time) are reached or a stop."""
@@ -174,6 +205,8 @@ class IndexerLoop:
                 continue
             trace = parse_traceparent(header(record.headers, HEADER_TRACEPARENT))
             decoded.append(_Decoded(record, article, trace.trace_id if trace else None))
+            if trace and trace.trace_id not in report.trace_ids and len(report.trace_ids) < 10:
+                report.trace_ids.append(trace.trace_id)
         indexed_at = datetime.now(UTC)
         actions = [
             bulk_action(d.article, index=self.alias, trace_id=d.trace_id, indexed_at=indexed_at)
@@ -228,6 +261,7 @@ class IndexerLoop:
                 article.revision,
                 action.op,
                 item.trace_id,
+                extra={"article_id": article.id, "trace_id": item.trace_id},
             )
         elif result.outcome is Outcome.CONFLICT:
             report.conflicts += 1
@@ -267,15 +301,20 @@ class IndexerLoop:
                     futures.append(
                         await self.producer.send(self.dlq_topic, value, key=record.key, headers=headers)
                     )
+                    trace = parse_traceparent(header(record.headers, HEADER_TRACEPARENT))
+                    trace_id = trace.trace_id if trace else None
+                    article_id = letter.article_id or letter.key
                     log.warning(
                         "dead-lettered stage=indexer topic=%s partition=%d offset=%d key=%s "
-                        "error_type=%s reason=%s",
+                        "error_type=%s trace_id=%s reason=%s",
                         record.topic,
                         record.partition,
                         record.offset,
                         letter.key,
                         letter.error_type,
+                        trace_id,
                         letter.reason[:500],
+                        extra={"article_id": article_id, "trace_id": trace_id},
                     )
                 await asyncio.gather(*futures)
                 return
@@ -306,6 +345,7 @@ class IndexerLoop:
         m.docs.labels("dlq").inc(report.dlq)
         m.bulk_retries.inc(report.retries)
         m.batch_seconds.observe(report.millis / 1000)
+        m.batch_size.observe(report.records)
         t = self.totals
         t.records += report.records
         t.indexed += report.indexed
@@ -315,7 +355,7 @@ class IndexerLoop:
         t.decode_errors += report.decode_errors
         t.retries += report.retries
         log.info(
-            "batch settled docs=%d indexed=%d deleted=%d conflicts=%d dlq=%d retries=%d ms=%.1f",
+            "batch settled docs=%d indexed=%d deleted=%d conflicts=%d dlq=%d retries=%d ms=%.1f trace_ids=%s",
             report.records,
             report.indexed,
             report.deleted,
@@ -323,6 +363,8 @@ class IndexerLoop:
             report.dlq,
             report.retries,
             report.millis,
+            ",".join(report.trace_ids),
+            extra={"trace_ids": report.trace_ids},
         )
 
     def _unavailable(self, exc: BaseException) -> None:

@@ -98,6 +98,8 @@ class ArticleIn(BaseModel):
     def _title_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
+        if not plain_text(value, "auto"):
+            raise ValueError("must contain text (markup is removed from titles)")
         return value
 
     def article_id(self) -> str:
@@ -113,9 +115,15 @@ class RetractionIn(BaseModel):
     revision: int | None = Field(default=None, ge=0, le=MAX_REVISION)
 
 
+def _plain_items(items: list[str]) -> tuple[str, ...]:
+    """Authors/tags as plain text (markup removed); items left empty are dropped."""
+    cleaned = (plain_text(item, "auto")[:200] for item in items)
+    return tuple(item for item in cleaned if item)
+
+
 def to_raw(article: ArticleIn, source: str, *, now: datetime | None = None) -> RawArticle:
     """The wire article for an accepted :class:`ArticleIn` of ``source`` (body turned into plain text)."""
-    title = plain_text(article.title, "auto")[:1000] or article.title.strip()[:1000]
+    title = plain_text(article.title, "auto")[:1000]  # never the raw title: it may be only markup
     return RawArticle(
         id=article.article_id(),
         source=source,
@@ -127,10 +135,10 @@ def to_raw(article: ArticleIn, source: str, *, now: datetime | None = None) -> R
         revision=article.revision
         if article.revision is not None
         else default_revision(article.updated_at, article.published_at),
-        authors=tuple(a.strip() for a in article.authors if a.strip()),
-        section=article.section,
+        authors=_plain_items(article.authors),
+        section=plain_text(article.section, "auto")[:200] or None if article.section else None,
         language=article.language,
-        tags=tuple(t.strip() for t in article.tags if t.strip()),
+        tags=_plain_items(article.tags),
         ingested_at=now or utcnow(),
     )
 

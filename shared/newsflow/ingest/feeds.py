@@ -203,8 +203,8 @@ def entry_to_article(entry: Any, *, source: str, language: str | None = None) ->
             published_at=published,
             updated_at=updated,
             revision=default_revision(updated, published),
-            authors=tuple(a[:200] for a in authors[:50]),
-            tags=tuple(t[:200] for t in tags[:100]),
+            authors=tuple(a for a in (plain_text(a, "auto")[:200] for a in authors[:50]) if a),
+            tags=tuple(t for t in (plain_text(t, "auto")[:200] for t in tags[:100]) if t),
             language=lang if lang and lang.isalpha() and 2 <= len(lang) <= 3 else None,
             ingested_at=utcnow(),
         )

@@ -23,6 +23,15 @@ _HTML_HINT = re.compile(
     r"blockquote|article|section|figure|head)\b[^>]*>|&(?:[a-z]+|#\d+|#x[0-9a-f]+);",
     re.IGNORECASE,
 )
+# Markup that can execute or load something when rendered: dangerous tags, event-handler attributes,
+# script-like URLs in attributes. Text containing any of it is always treated as HTML (see plain_text).
+_ACTIVE = re.compile(
+    r"<\s*/?\s*(?:script|style|iframe|frame|frameset|object|embed|applet|svg|math|link|meta|base|form|"
+    r"img|image|video|audio|source|template|noscript|input|button|textarea|select|details|marquee|body)\b"
+    r"|<[^>]*?[\s/\"']on[a-z]+\s*="
+    r"|<[^>]*?(?:href|src|action|formaction|data|xlink:href)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):",
+    re.IGNORECASE,
+)
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -73,8 +82,25 @@ def html_to_text(html: str) -> str:
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
+def has_active_markup(text: str) -> bool:
+    """Whether text contains markup that could run script when rendered (script tags, on*= handlers, …)."""
+    return _ACTIVE.search(text) is not None
+
+
 def plain_text(body: str, body_format: str = "auto") -> str:
-    """The body as plain text: ``html`` converted, ``text`` kept, ``auto`` converted if it looks like HTML."""
-    if body_format == "html" or (body_format == "auto" and looks_like_html(body)):
-        return html_to_text(body)
-    return body.strip()
+    """The body as plain text: ``html`` converted, ``text`` kept, ``auto`` converted if it looks like HTML.
+
+    Whatever the format, the result never contains active markup (script-capable tags, event-handler
+    attributes, ``javascript:`` URLs in attributes): such text is converted as HTML, and converted again
+    while unescaped entities (``&lt;script&gt;``) turn into new markup.
+    """
+    auto_html = body_format == "auto" and looks_like_html(body)
+    if body_format == "html" or auto_html or has_active_markup(body):
+        text = html_to_text(body)
+    else:
+        text = body.strip()
+    for _ in range(3):
+        if not has_active_markup(text):
+            return text
+        text = html_to_text(text)
+    return text.replace("<", "")  # pathological nesting: no markup at all survives

@@ -29,6 +29,12 @@ class IngestMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self.batch_size = Histogram(
+            "newsflow_ingest_batch_size",
+            "Articles per batch request (valid and invalid)",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=self.registry,
+        )
         self.in_flight = Gauge(
             "newsflow_ingest_in_flight_requests", "Write requests being processed", registry=self.registry
         )
