@@ -248,7 +248,7 @@ async def test_seed_article_is_enriched_with_expected_entities(
     assert enriched.enrichment.language == "en"
     if "topics" in enriched.enrichment.models:  # once the IPTC classifier ships its model
         assert "politics" in {t.label for t in enriched.enrichment.topics}
-    assert worker.wait_metric('enrichment_processed_total{kind="enriched"}', 1) == 1
+    assert worker.wait_metric('newsflow_enrichment_processed_total{kind="enriched"}', 1) == 1
     assert worker.stop() == 0
 
 
@@ -322,7 +322,8 @@ async def test_two_workers_split_partitions_and_one_takes_over(
     deadline = time.monotonic() + 90
     round_no = 0
     while not (
-        first.metric("enrichment_consumed_total") > 0 and second.metric("enrichment_consumed_total") > 0
+        first.metric("newsflow_enrichment_consumed_total") > 0
+        and second.metric("newsflow_enrichment_consumed_total") > 0
     ):
         assert time.monotonic() < deadline, "the two workers did not split the partitions"
         await send(20, f"split{round_no}")
@@ -339,4 +340,4 @@ async def test_two_workers_split_partitions_and_one_takes_over(
     keys = {k for topic, k, _, _ in records if topic == topics.enriched}
     assert sent <= keys
     assert not [r for r in records if r[0] == topics.dlq]
-    assert second.metric("enrichment_consumed_total") >= 50
+    assert second.metric("newsflow_enrichment_consumed_total") >= 50
