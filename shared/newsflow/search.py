@@ -155,6 +155,7 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         body["highlight"] = {
             "pre_tags": ["<em>"],
             "post_tags": ["</em>"],
+            "encoder": "html",  # fragments are HTML: the text around <em> is escaped (no markup injection)
             "fields": {
                 "title": {"number_of_fragments": 0},
                 "body": {"fragment_size": 160, "number_of_fragments": 3},

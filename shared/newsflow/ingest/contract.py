@@ -136,7 +136,7 @@ def to_raw(article: ArticleIn, source: str, *, now: datetime | None = None) -> R
         if article.revision is not None
         else default_revision(article.updated_at, article.published_at),
         authors=_plain_items(article.authors),
-        section=plain_text(article.section, "auto")[:200] or None if article.section else None,
+        section=(plain_text(article.section, "auto")[:200] or None) if article.section else None,
         language=article.language,
         tags=_plain_items(article.tags),
         ingested_at=now or utcnow(),

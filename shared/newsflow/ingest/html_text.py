@@ -102,5 +102,5 @@ def plain_text(body: str, body_format: str = "auto") -> str:
     for _ in range(3):
         if not has_active_markup(text):
             return text
-        text = html_to_text(text)
+        text = html_to_text(text.replace("\n", "<br>"))  # keep the paragraphs of the first pass
     return text.replace("<", "")  # pathological nesting: no markup at all survives
