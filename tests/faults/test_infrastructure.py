@@ -1,0 +1,136 @@
+"""Scenarios 3 and 4: Elasticsearch stopped for 30 s, and the Kafka broker restarted, under load."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from newsflow.pipeline_runner import SERVICES
+from tests.faults.conftest import (
+    PipelineFactory,
+    PushLog,
+    assert_exact,
+    background,
+    converge,
+    group_offsets,
+    lag,
+    latest,
+    make_articles,
+    push,
+    record_result,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.faults]
+
+ES_OUTAGE_S = 30.0
+KAFKA_OUTAGE_S = 15.0
+
+
+async def _poll(url: str, seen: list[tuple[float, int | str]]) -> None:
+    """Record the answers of a readiness endpoint, four times a second."""
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                status: int | str = (await client.get(url, timeout=2.0)).status_code
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            seen.append((time.monotonic(), status))
+            await asyncio.sleep(0.25)
+
+
+async def test_elasticsearch_down_30s_under_load(
+    pipelines: PipelineFactory, local_stack_control: object
+) -> None:
+    control: object = local_stack_control
+    p = pipelines("s3")
+    await p.start()
+    cfg = p.config
+    indexer_pid = p.pid("indexer")
+    articles = make_articles("s3", seed=301)
+    expected = latest(articles)
+    readiness: list[tuple[float, int | str]] = []
+    log = PushLog()
+    async with (
+        background(_poll(f"{p.lp.url('indexer')}/readyz", readiness)),
+        background(push(p.ingest_url, p.key, articles, log, chunk_size=25, pause=1.0, within=300)) as pusher,
+    ):
+        await p.wait_indexed(len(expected) // 6)
+        await asyncio.to_thread(control.stop_elasticsearch)  # type: ignore[attr-defined]
+        down = time.monotonic()
+        await wait_for(lambda: _last_is(readiness, 503), 60, "indexer /readyz answers 503")
+        await asyncio.sleep(2.0)
+        committed_early = await group_offsets(cfg.kafka_bootstrap, cfg.indexer_group)
+        await asyncio.sleep(max(0.0, ES_OUTAGE_S - (time.monotonic() - down)))
+        committed_late = await group_offsets(cfg.kafka_bootstrap, cfg.indexer_group)
+        backlog = await lag(cfg.kafka_bootstrap, cfg.indexer_group, cfg.enriched_topic)
+        outage_readiness = [s for t, s in readiness if t >= down]
+        await asyncio.to_thread(control.start_elasticsearch)  # type: ignore[attr-defined]
+        up = time.monotonic()
+        await pusher
+        result = await converge(p, log.accepted)
+        recovery = time.monotonic() - up
+        await wait_for(lambda: _last_is(readiness, 200), 60, "indexer ready again")
+    record_result(
+        "3 Elasticsearch stopped 30 s under load",
+        len(articles),
+        result,
+        recovery,
+        f"outage {up - down:.0f}s; /readyz 503 x{outage_readiness.count(503)}; "
+        f"backlog {backlog} records uncommitted during the outage; indexer not restarted",
+    )
+    assert 503 in outage_readiness, "the indexer never reported not-ready while Elasticsearch was down"
+    assert committed_early == committed_late, "offsets were committed while Elasticsearch was down"
+    assert backlog > 0, "no enriched records waited during the outage: the scenario tested nothing"
+    assert p.pid("indexer") == indexer_pid, "the indexer was restarted"
+    assert log.accepted == expected
+    assert_exact(result)
+    assert not result.letters
+
+
+async def _last_is(seen: list[tuple[float, int | str]], status: int) -> bool:
+    return bool(seen) and seen[-1][1] == status
+
+
+async def test_kafka_restarted_under_load(pipelines: PipelineFactory, local_stack_control: object) -> None:
+    control: object = local_stack_control
+    p = pipelines("s4")
+    await p.start()
+    pids = {s: p.pid(s) for s in SERVICES}
+    articles = make_articles("s4", seed=401)
+    expected = latest(articles)
+    log = PushLog()
+    async with background(
+        push(p.ingest_url, p.key, articles, log, chunk_size=20, pause=0.5, within=420)
+    ) as pusher:
+        await p.wait_indexed(len(expected) // 8)
+        await asyncio.to_thread(control.stop_kafka)  # type: ignore[attr-defined]
+        down = time.monotonic()
+        await wait_for(lambda: _saw(log, 503), 60, "ingest answers 503 while Kafka is down")
+        ingest_ready = (await httpx.AsyncClient().get(f"{p.ingest_url}/readyz", timeout=5)).status_code
+        await asyncio.sleep(max(0.0, KAFKA_OUTAGE_S - (time.monotonic() - down)))
+        await asyncio.to_thread(control.start_kafka)  # type: ignore[attr-defined]
+        up = time.monotonic()
+        await pusher
+    result = await converge(p, log.accepted, within=300)
+    recovery = time.monotonic() - up
+    record_result(
+        "4 Kafka broker restarted under load",
+        len(articles),
+        result,
+        recovery,
+        f"outage {up - down:.0f}s; client saw {dict(log.statuses)}; no service restarted",
+    )
+    assert log.statuses[503] > 0
+    assert ingest_ready == 503
+    assert {s: p.pid(s) for s in SERVICES} == pids, "a service had to be restarted"
+    assert log.accepted == expected
+    assert_exact(result)
+    assert not result.letters
+
+
+async def _saw(log: PushLog, status: int) -> bool:
+    return log.statuses[status] > 0
