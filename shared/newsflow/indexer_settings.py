@@ -20,7 +20,7 @@ class IndexerSettings(BaseSettings):
     group_id: str = "newsflow-indexer"
     batch_max_docs: int = Field(default=1000, ge=1, le=100_000)
     batch_max_bytes: int = Field(default=5 * MIB, ge=1024)
-    batch_max_seconds: float = Field(default=0.5, gt=0, le=60)
+    batch_max_seconds: float = Field(default=0.1, gt=0, le=60)  # latency at low load (docs/benchmarks.md)
     # "false": rely on the index refresh_interval (production); "wait_for": each bulk waits until
     # its documents are searchable (tests, demos).
     refresh: Literal["false", "wait_for"] = "false"

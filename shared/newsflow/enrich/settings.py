@@ -21,7 +21,7 @@ class EnrichmentSettings(BaseSettings):
 
     spacy_model: str = "en_core_web_sm"
     batch_size: int = Field(default=64, ge=1, le=10_000)
-    batch_timeout_s: float = Field(default=0.5, gt=0)
+    batch_timeout_s: float = Field(default=0.1, gt=0)  # latency at low load (see docs/benchmarks.md)
     nlp_batch_size: int = Field(default=32, ge=1)
     max_body_chars: int = Field(default=DEFAULT_MAX_BODY_CHARS, ge=1)
     topics_required: bool = False  # True: refuse to start without the IPTC topic classifier
