@@ -22,7 +22,7 @@ from newsflow.settings import ElasticsearchSettings
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 ENTITY_TYPES: tuple[str, ...] = get_args(EntityType)
 
 Analyzer = Literal["standard", "english"]
@@ -82,10 +82,13 @@ def mappings(analyzer: Analyzer = "standard") -> dict[str, Any]:
             "word_count": {"type": "integer"},
             "reading_time_s": {"type": "integer"},
             "trace_id": _keyword(),
+            # Plain objects, not nested: a nested entity or topic is one more Lucene document each
+            # (~25 per article), which cut bulk indexing speed ~4x. Per-type filters and facets use
+            # entities_by_type.*, full text over names uses entity_names.text.
             "entities": {
-                "type": "nested",
+                "type": "object",
                 "properties": {
-                    "name": {**_keyword(), "fields": {"text": _text(analyzer)}},
+                    "name": _keyword(),
                     "type": _keyword(),
                     "label": _keyword(),
                     "mentions": {"type": "integer"},
@@ -93,13 +96,13 @@ def mappings(analyzer: Analyzer = "standard") -> dict[str, Any]:
                     "spans": {"type": "object", "enabled": False},
                 },
             },
-            "entity_names": _keyword(),
+            "entity_names": {**_keyword(), "fields": {"text": _text(analyzer)}},
             "entities_by_type": {
                 "type": "object",
                 "properties": {name: _keyword() for name in ENTITY_TYPES},
             },
             "topics": {
-                "type": "nested",
+                "type": "object",
                 "properties": {
                     "code": _keyword(),
                     "label": _keyword(),

@@ -107,6 +107,18 @@ class _Decoded:
     trace_id: str | None
 
 
+@dataclass
+class Prepared:
+    """A decoded batch, ready to be written."""
+
+    records: Sequence[Record]
+    report: BatchReport
+    letters: list[tuple[Record, DeadLetter]]
+    decoded: list[_Decoded]
+    actions: list[BulkAction]
+    started: float
+
+
 def commit_offsets(records: Sequence[Record]) -> dict[TopicPartition, int]:
     """The offsets to commit after ``records``: the next offset of each partition."""
     offsets: dict[TopicPartition, int] = {}
@@ -148,18 +160,39 @@ class IndexerLoop:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Process batches until ``stop`` is set; the batch in hand is finished (or abandoned uncommitted
-        when Elasticsearch is down)."""
-        while not stop.is_set():
-            records = await self.next_batch(stop)
-            await self.update_lag()
-            if not records:
-                continue
-            try:
-                await self.process(records, stop)
-            except Stopped:
-                log.info("stopping with an unsettled batch; offsets not committed records=%d", len(records))
-                return
-            await self.commit(records)
+        when Elasticsearch is down).
+
+        Two batches overlap: while Elasticsearch writes batch N (and its offsets are committed), batch
+        N+1 is fetched and decoded. Batches are still written and committed strictly in order, and at
+        most one batch waits ahead of the one being written.
+        """
+        in_flight: asyncio.Task[bool] | None = None
+        try:
+            while not stop.is_set():
+                records = await self.next_batch(stop)
+                await self.update_lag()
+                if not records:
+                    continue
+                prepared = self.prepare(records)
+                if in_flight is not None and not await in_flight:
+                    in_flight = None
+                    return
+                in_flight = asyncio.create_task(self._write_and_commit(prepared, stop))
+        finally:
+            if in_flight is not None:
+                await in_flight
+
+    async def _write_and_commit(self, prepared: Prepared, stop: asyncio.Event) -> bool:
+        """Write a prepared batch and commit its offsets; False when stopped before it settled."""
+        try:
+            await self.write(prepared, stop)
+        except Stopped:
+            log.info(
+                "stopping with an unsettled batch; offsets not committed records=%d", len(prepared.records)
+            )
+            return False
+        await self.commit(prepared.records)
+        return True
 
     async def update_lag(self) -> None:
         """Set the lag gauge of every assigned partition (partitions no longer assigned are dropped)."""
@@ -192,6 +225,10 @@ class IndexerLoop:
 
     async def process(self, records: Sequence[Record], stop: asyncio.Event | None = None) -> BatchReport:
         """Settle every record of a batch: indexed, conflicted or dead-lettered. Raises Stopped."""
+        return await self.write(self.prepare(records), stop)
+
+    def prepare(self, records: Sequence[Record]) -> Prepared:
+        """Decode a batch and build its bulk actions (CPU only; undecodable records become letters)."""
         started = time.perf_counter()
         report = BatchReport(records=len(records))
         letters: list[tuple[Record, DeadLetter]] = []
@@ -212,14 +249,19 @@ class IndexerLoop:
             bulk_action(d.article, index=self.alias, trace_id=d.trace_id, indexed_at=indexed_at)
             for d in decoded
         ]
-        results, stats = await self._bulk(actions, stop)
+        return Prepared(records, report, letters, decoded, actions, started)
+
+    async def write(self, prepared: Prepared, stop: asyncio.Event | None = None) -> BatchReport:
+        """Bulk-write a prepared batch and dead-letter what cannot be indexed. Raises Stopped."""
+        report, letters = prepared.report, prepared.letters
+        results, stats = await self._bulk(prepared.actions, stop)
         acked = time.time()
-        for item, action, result in zip(decoded, actions, results, strict=True):
+        for item, action, result in zip(prepared.decoded, prepared.actions, results, strict=True):
             self._account(item, action, result, acked, report, letters)
         report.retries = stats.retries
         await self._send_letters(letters, stop)
         report.dlq = len(letters)
-        report.millis = (time.perf_counter() - started) * 1000
+        report.millis = (time.perf_counter() - prepared.started) * 1000
         self._observe(report)
         return report
 

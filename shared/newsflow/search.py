@@ -115,18 +115,12 @@ def facet_fields() -> dict[str, str]:
 
 
 def text_query(text: str) -> dict[str, Any]:
-    """Full text over title (boosted ×3) and body, or an entity name (nested), all terms required."""
+    """Full text over title (boosted ×3) and body, or an entity name, all terms required."""
     return {
         "bool": {
             "should": [
                 {"multi_match": {"query": text, "fields": ["title^3", "body"], "operator": "and"}},
-                {
-                    "nested": {
-                        "path": "entities",
-                        "query": {"match": {"entities.name.text": {"query": text, "operator": "and"}}},
-                        "score_mode": "max",
-                    }
-                },
+                {"match": {"entity_names.text": {"query": text, "operator": "and"}}},
             ],
             "minimum_should_match": 1,
         }

@@ -40,6 +40,10 @@ def decode(data: bytes | None, model: type[M]) -> M:
     if data is None:
         raise DecodeError("EmptyMessage", "message has no value (tombstone or null)")
     try:
+        return model.model_validate_json(data)  # fast path: no intermediate dict
+    except ValidationError:
+        pass  # decode again below, only to tell bad JSON from a wrong schema in the reason
+    try:
         raw = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise DecodeError("InvalidJSON", f"value is not valid JSON: {exc}") from exc
