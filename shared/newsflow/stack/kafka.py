@@ -60,8 +60,15 @@ class KafkaLayout:
 
 
 def new_cluster_id() -> str:
-    """16 random bytes, URL-safe base64 without padding (22 chars), like ``kafka-storage random-uuid``."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    """16 random bytes, URL-safe base64 without padding (22 chars), like ``kafka-storage random-uuid``.
+
+    Like Kafka's own generator it never starts with "-": the storage tool's argument parser would
+    take such an id for an option ("argument --cluster-id/-t: expected one argument").
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def server_properties(layout: KafkaLayout, port: int, controller_port: int) -> str:
