@@ -265,10 +265,15 @@ def _replicate(enriched: Sequence[EnrichedArticle], count: int) -> list[Enriched
 async def measure_indexer(env: Env, plan: Plan, enriched: Sequence[EnrichedArticle]) -> dict[str, Any]:
     """bench/bench_indexer.py's two measurements on the enriched seed corpus."""
     docs = _replicate(enriched, plan.indexer_docs)
+    # A fresh node is still compiling its hot paths (JIT): warm it up first, then measure the ceiling
+    # before and after the indexer and keep the faster one (the stricter comparison).
+    await bench_idx.bench_ceiling(env.es_url, docs[:2000], 1000)
     load_before = common.load()
-    ceiling = await bench_idx.bench_ceiling(env.es_url, docs, 1000)
+    first = await bench_idx.bench_ceiling(env.es_url, docs, 1000)
     load_mid = common.load()
     indexer = await bench_idx.bench_indexer(env.kafka_bootstrap, env.es_url, docs, 1000)
+    second = await bench_idx.bench_ceiling(env.es_url, docs, 1000)
+    ceiling = max(first, second, key=lambda c: float(c["docs_per_s"]))
     size = sum(len(d.model_dump_json()) for d in docs[:200]) / min(200, len(docs))
     steady = indexer["steady_docs_per_s"]
     if not steady or steady != steady:  # everything came in the first batch: only the wall rate exists
