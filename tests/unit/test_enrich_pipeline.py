@@ -168,3 +168,15 @@ def test_each_record_ends_in_exactly_one_output(fragile_enricher: Enricher) -> N
         headers = dict(out.headers)
         assert headers["traceparent"] == TRACEPARENT
         assert headers["newsflow-schema"] in (b"enriched/1", b"dead-letter/1")
+
+
+def test_articles_in_another_language_than_the_ner_model_get_no_entities(enricher: Enricher) -> None:
+    german = (
+        "Die Stadtverwaltung hat am Montag neue Einzelheiten zum Haushalt vorgestellt. Die Entscheidung "
+        "dort fiel nach langen Beratungen, sagte die Bürgermeisterin. Einzelheiten folgen nächste Woche, "
+        "und die Opposition kündigte Widerstand gegen die geplanten Kürzungen an."
+    )
+    (result,) = enricher.enrich_batch([article("de-1", body=german, title="Haushalt vorgestellt")])
+    assert not isinstance(result, EnrichmentFailure)
+    assert result.language == "de"
+    assert result.entities == ()

@@ -156,3 +156,21 @@ def test_title_only_headline_fragment_is_dropped() -> None:
         title, "Nothing named here.", [_m("Acme Unveils ‘Big’ Plan", "ORG", 0, "title")], []
     )
     assert entities == ()
+
+
+def test_capitalised_common_words_are_not_entities() -> None:
+    body = "Turnout was high on Sunday. Observers said turnout beat 2019. Maria Okafor voted early."
+    entities = build_entities(
+        "",
+        body,
+        [],
+        [_m(name, "PERSON", body.index(name)) for name in ("Turnout", "Observers", "Maria Okafor")],
+    )
+    assert [e.name for e in entities] == ["Maria Okafor"]
+
+
+def test_a_one_word_name_inside_a_sentence_stays() -> None:
+    body = "Talks resumed after Okonjo arrived in Lagos."
+    mentions = [_m("Okonjo", "PERSON", body.index("Okonjo")), _m("Lagos", "GPE", body.index("Lagos"))]
+    entities = build_entities("", body, [], mentions)
+    assert {e.name for e in entities} == {"Okonjo", "Lagos"}

@@ -249,6 +249,39 @@ def lead_end(body: str, max_chars: int = 600) -> int:
     return min(end, stripped_start + max_chars)
 
 
+_OPENERS = " \t\"'“‘(«"
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """The mention opens a sentence (only spaces, quotes or a bracket since the last full stop)."""
+    i = start - 1
+    while i >= 0 and text[i] in _OPENERS:
+        i -= 1
+    return i < 0 or text[i] in ".!?:\n"
+
+
+def _drop_common_words(groups: dict[str, _Group], title: str, body: str) -> dict[str, _Group]:
+    """Drop one-word "entities" that are capitalised common words ("Turnout", "Observers").
+
+    The small model tags capitalised sentence-initial words as names. A one-word entity is dropped
+    when the article also writes it in lower case, or when it only ever stands at the start of a
+    sentence and is no part of a longer name in the article (an ambiguous surname stays).
+    """
+    in_longer_names = {w for g in groups.values() if len(g.words) > 1 for w in g.words}
+    kept: dict[str, _Group] = {}
+    for key, group in groups.items():
+        name = group.canonical
+        if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names:
+            lower = re.compile(rf"(?<!\w){re.escape(name.lower())}(?!\w)")
+            texts = {"title": title, "body": body}
+            if lower.search(body) or lower.search(title):
+                continue
+            if all(_sentence_initial(texts[m.field], m.start) for m in group.mentions):
+                continue
+        kept[key] = group
+    return kept
+
+
 def build_entities(
     title: str,
     body: str,
@@ -261,7 +294,7 @@ def build_entities(
         groups.setdefault(mention.text.casefold(), _Group()).mentions.append(mention)
     groups = _split_compounds(_merge_short_forms(groups))
     _title_mentions(title, list(title_mentions), groups)
-    groups = _merge_short_forms(groups)
+    groups = _drop_common_words(_merge_short_forms(groups), title, body)
     if not groups:
         return ()
     lead = lead_end(body)

@@ -161,11 +161,14 @@ class Enricher:
         topics: tuple[Topic, ...],
         models: dict[str, str],
     ) -> Enrichment:
-        entities = extract_entities(article.title, article.body, title_doc, body_doc)
+        language, language_score = detect_language(article.title, article.body)
+        # The NER model is trained on one language: on text in another it finds mostly noise
+        # ("Einzelheiten" as a person), so such articles get no entities rather than wrong ones.
+        same_language = language is None or language == self.nlp.lang
+        entities = extract_entities(article.title, article.body, title_doc, body_doc) if same_language else ()
         keywords = extract_keywords(
             title_doc, body_doc, [e.name for e in entities], limit=self.settings.max_keywords
         )
-        language, language_score = detect_language(article.title, article.body)
         words = word_count(article.body)
         return Enrichment(
             entities=entities,
