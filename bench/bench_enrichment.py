@@ -19,9 +19,11 @@ import json
 import os
 import random
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -224,6 +226,7 @@ def bench_workers(
     articles: list[RawArticle], bootstrap: str, replicas: int, timeout: float
 ) -> tuple[float, float]:
     name = f"bench-{uuid.uuid4().hex[:8]}"
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{name}-"))  # faust's data dir, removed afterwards
     kafka = KafkaSettings(bootstrap_servers=bootstrap)
     topics = TopicSettings(raw=f"{name}.raw", enriched=f"{name}.enriched", dlq=f"{name}.dlq")
     asyncio.run(_preload(kafka, topics, articles))
@@ -235,7 +238,7 @@ def bench_workers(
         "NEWSFLOW_TOPIC_DLQ": topics.dlq,
         "NEWSFLOW_ENRICH_GROUP_ID": f"{name}-group",
         "NEWSFLOW_ENRICH_WEB_PORT": "0",
-        "NEWSFLOW_ENRICH_DATA_DIR": f"/tmp/{name}",
+        "NEWSFLOW_ENRICH_DATA_DIR": str(data_dir),
         "NEWSFLOW_LOG_LEVEL": "WARNING",
     }
     procs = [
@@ -258,6 +261,7 @@ def bench_workers(
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
     return _rates(stamps)
 
 

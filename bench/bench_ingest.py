@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -181,6 +182,7 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=60)
+        shutil.rmtree(workdir, ignore_errors=True)
     for r in results:
         sys.stdout.write(
             f"{r.endpoint:22} {r.articles:>8} articles in {r.seconds:>6}s  {r.articles_per_s:>9} articles/s  "
