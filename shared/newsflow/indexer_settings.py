@@ -21,6 +21,9 @@ class IndexerSettings(BaseSettings):
     batch_max_docs: int = Field(default=1000, ge=1, le=100_000)
     batch_max_bytes: int = Field(default=5 * MIB, ge=1024)
     batch_max_seconds: float = Field(default=0.1, gt=0, le=60)  # latency at low load (docs/benchmarks.md)
+    # Bulk requests in flight at once (batches are still committed strictly in order). 2 keeps
+    # Elasticsearch busy while the next batch is decoded and the previous one is committed.
+    max_in_flight_bulks: int = Field(default=2, ge=1, le=8)
     # "false": rely on the index refresh_interval (production); "wait_for": each bulk waits until
     # its documents are searchable (tests, demos).
     refresh: Literal["false", "wait_for"] = "false"
