@@ -93,6 +93,7 @@ def test_text_that_breaks_a_component_fails_only_its_article(fragile_enricher: E
 
 class _FixedTopics:
     version = "test-taxonomy/1"
+    language = "en"
 
     def classify_batch(self, items: Sequence[tuple[str, str]]) -> list[tuple[Topic, ...]]:
         return [(Topic(code="medtop:11000000", label="politics", score=0.9),) for _ in items]
@@ -104,6 +105,19 @@ def test_topics_and_their_version_are_recorded() -> None:
     assert isinstance(result, Enrichment)
     assert [t.label for t in result.topics] == ["politics"]
     assert result.models["topics"] == "test-taxonomy/1"
+
+
+def test_articles_in_another_language_than_the_topic_model_get_no_topics() -> None:
+    enricher = Enricher(nlp=spacy.blank("en"), topics=_FixedTopics())
+    german = (
+        "Die Stadtverwaltung hat am Montag neue Einzelheiten zum Haushalt vorgestellt. Die Entscheidung "
+        "fiel nach langen Beratungen, sagte die Bürgermeisterin, und die Opposition kündigte Widerstand an."
+    )
+    english, other = enricher.enrich_batch([article("en-1"), article("de-2", body=german, title="Haushalt")])
+    assert isinstance(english, Enrichment) and isinstance(other, Enrichment)
+    assert other.language == "de" and other.topics == ()
+    assert english.language is None  # "Merkel in Paris ..." is too short to be sure (detected: af, 0.10)
+    assert [t.label for t in english.topics] == ["politics"]
 
 
 def test_word_count_and_reading_time() -> None:

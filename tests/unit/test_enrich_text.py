@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsflow.enrich.fingerprint import hamming_distance, is_near_duplicate, simhash
-from newsflow.enrich.language import detect_language
+from newsflow.enrich.language import detect_language, effective_language
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"
 
@@ -30,3 +30,10 @@ def test_wire_copies_are_near_duplicates_and_other_stories_are_not() -> None:
     assert hamming_distance(simhash(body), simhash(other)) > 16
     assert simhash(body) == simhash(body)
     assert simhash("") == "0" * 16
+
+
+def test_effective_language_trusts_only_confident_detections_then_the_declared_language() -> None:
+    assert effective_language("de", 0.99, "en") == "de"  # a confident detection wins over the label
+    assert effective_language("af", 0.10, "en-GB") == "en"  # a weak guess yields to the declaration
+    assert effective_language("af", 0.10, None) is None  # unknown: nothing is switched off
+    assert effective_language(None, None, None) is None

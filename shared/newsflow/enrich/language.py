@@ -25,6 +25,21 @@ def detect_language(title: str, body: str) -> tuple[str | None, float | None]:
     return str(lang), round(float(prob), 4)
 
 
+#: Below this probability a detected language is a guess (short texts: "Merkel in Paris" scores 0.10 as
+#: Afrikaans), too weak to switch language-specific models off.
+MIN_CONFIDENCE = 0.9
+
+
+def effective_language(detected: str | None, score: float | None, declared: str | None) -> str | None:
+    """The language the text is taken to be in, for choosing models: a confident detection, else the
+    publisher's declared language (primary subtag), else None (unknown)."""
+    if detected is not None and score is not None and score >= MIN_CONFIDENCE:
+        return detected
+    if declared:
+        return declared.split("-", 1)[0].lower()
+    return None
+
+
 def langid_version() -> str:
     """Version string recorded in ``Enrichment.models``."""
     return f"py3langid-{version('py3langid')}"

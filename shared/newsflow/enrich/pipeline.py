@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 from newsflow.enrich.entities import extract_entities
 from newsflow.enrich.fingerprint import FINGERPRINT_VERSION, simhash
 from newsflow.enrich.keywords import KEYWORDS_VERSION, extract_keywords
-from newsflow.enrich.language import detect_language, langid_version
+from newsflow.enrich.language import detect_language, effective_language, langid_version
 from newsflow.enrich.nlp import cached_nlp, model_version
 from newsflow.enrich.settings import EnrichmentSettings
 from newsflow.models import Enrichment, RawArticle, Topic
@@ -37,6 +37,7 @@ class TopicClassifierLike(Protocol):
     """What the pipeline needs from the IPTC topic classifier (newsflow.enrich.topics_iptc)."""
 
     version: str
+    language: str  # the language of its training text; other languages get no topics
 
     def classify_batch(self, items: Sequence[tuple[str, str]]) -> list[tuple[Topic, ...]]: ...
 
@@ -144,12 +145,24 @@ class Enricher:
     def _enrich(self, articles: Sequence[RawArticle]) -> list[Enrichment]:
         texts = [text for a in articles for text in (a.title, a.body)]
         docs = list(self.nlp.pipe(texts, batch_size=self.settings.nlp_batch_size))
+        languages = [detect_language(a.title, a.body) for a in articles]
+        effective = [
+            effective_language(lang, score, a.language)
+            for (lang, score), a in zip(languages, articles, strict=True)
+        ]
         topics: list[tuple[Topic, ...]] = [()] * len(articles)
         if self.topics is not None:
-            topics = self.topics.classify_batch([(a.title, a.body) for a in articles])
+            # The classifier is trained on English news: on other languages it only finds noise.
+            known = self.topics.language
+            todo = [i for i, lang in enumerate(effective) if lang is None or lang == known]
+            found = self.topics.classify_batch([(articles[i].title, articles[i].body) for i in todo])
+            for i, result in zip(todo, found, strict=True):
+                topics[i] = result
         models = self.models
         return [
-            self._assemble(article, docs[2 * i], docs[2 * i + 1], topics[i], models)
+            self._assemble(
+                article, docs[2 * i], docs[2 * i + 1], topics[i], languages[i], effective[i], models
+            )
             for i, article in enumerate(articles)
         ]
 
@@ -159,12 +172,17 @@ class Enricher:
         title_doc: Doc,
         body_doc: Doc,
         topics: tuple[Topic, ...],
+        detected: tuple[str | None, float | None],
+        effective: str | None,
         models: dict[str, str],
     ) -> Enrichment:
-        language, language_score = detect_language(article.title, article.body)
+        # Recorded: the language the text is taken to be in (a weak guess is not a fact for facets),
+        # with the detector's probability when the detector decided it.
+        language = effective
+        language_score = detected[1] if effective is not None and effective == detected[0] else None
         # The NER model is trained on one language: on text in another it finds mostly noise
         # ("Einzelheiten" as a person), so such articles get no entities rather than wrong ones.
-        same_language = language is None or language == self.nlp.lang
+        same_language = effective is None or effective == self.nlp.lang
         entities = extract_entities(article.title, article.body, title_doc, body_doc) if same_language else ()
         keywords = extract_keywords(
             title_doc, body_doc, [e.name for e in entities], limit=self.settings.max_keywords

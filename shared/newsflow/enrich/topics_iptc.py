@@ -73,6 +73,7 @@ class TopicClassifier:
     """Scores the 17 top-level IPTC Media Topics of an article; load once, call many times."""
 
     version: str
+    language: str
 
     def __init__(self, model: dict[str, Any], taxonomy: Sequence[TopicLabel]) -> None:
         by_code = {t.code: t for t in taxonomy}
@@ -92,6 +93,7 @@ class TopicClassifier:
         if self._idf.shape != (n_terms,) or self._intercept.shape != (n_classes,):
             raise ValueError("model arrays do not match its vocabulary and classes")
         self.version = f"{model['taxonomy_version']}/{model['model_hash']}"
+        self.language = str(model.get("language", "en"))  # the training corpora are English news
 
     @classmethod
     def load(cls) -> TopicClassifier:
