@@ -30,7 +30,9 @@ class IndexerSettings(BaseSettings):
     # Text analysis of title/body: "auto" uses `english` when the node has it (analysis-common).
     analyzer: Literal["auto", "standard", "english"] = "auto"
     backoff_initial_seconds: float = Field(default=0.2, gt=0)
-    backoff_max_seconds: float = Field(default=30.0, gt=0)
+    # Cap of the wait between retries while Elasticsearch is down: also the worst added delay before the
+    # indexer notices it is back (a bulk retry every few seconds costs a down node nothing).
+    backoff_max_seconds: float = Field(default=5.0, gt=0)
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8083, ge=0, le=65535)
     # How long a rebalance may wait for us while Elasticsearch is down (we keep polling heartbeats).
