@@ -24,7 +24,7 @@ for _path in (ROOT / "scripts", ROOT / "bench", ROOT):
 
 import generate_seed_corpus  # noqa: E402
 
-from newsflow.ingest.contract import ArticleIn, to_raw  # noqa: E402
+from newsflow.ingest.contract import ArticleIn, scoped_id, to_raw  # noqa: E402
 from newsflow.models import RawArticle  # noqa: E402
 
 BENCH_SOURCE = "bench"
@@ -107,7 +107,12 @@ def relabel(articles: list[BenchArticle], prefix: str) -> list[BenchArticle]:
     for i, a in enumerate(articles):
         payload = {**a.payload, "id": f"{prefix}-{i:05d}", "url": f"https://bench.example.com/{prefix}/{i}"}
         out.append(
-            BenchArticle(payload, a.raw.model_copy(update={"id": payload["id"], "url": payload["url"]}))
+            BenchArticle(
+                payload,
+                a.raw.model_copy(
+                    update={"id": scoped_id(BENCH_SOURCE, payload["id"]), "url": payload["url"]}
+                ),
+            )
         )
     return out
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
@@ -34,18 +33,24 @@ from newsflow.ingest.auth import (
     presented_key,
     verify_signature,
 )
-from newsflow.ingest.contract import ArticleIn, RetractionIn, retraction, source_of, to_raw
+from newsflow.ingest.contract import (
+    ArticleIn,
+    ForeignSourceId,
+    RetractionIn,
+    retraction,
+    retraction_id,
+    source_of,
+    to_raw,
+)
 from newsflow.ingest.feeds import FeedPoller
 from newsflow.ingest.metrics import IngestMetrics
 from newsflow.ingest.publisher import ArticlePublisher, Delivery, KafkaUnavailable, RecordTooLarge
 from newsflow.ingest.settings import IngestSettings
-from newsflow.models import ARTICLE_ID_PATTERN, RawArticle
+from newsflow.models import RawArticle
 from newsflow.settings import KafkaSettings, TopicSettings
 from newsflow.tracing import TraceContext, continue_or_start
 
 log = logging.getLogger(__name__)
-
-_ARTICLE_ID = re.compile(ARTICLE_ID_PATTERN)
 
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
@@ -115,7 +120,7 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or unknown API key, or bad body signature"},
-    403: {"description": "The API key may not write this source"},
+    403: {"description": "The API key may not write this source (or retract another source's article)"},
     413: {"description": "Body larger than the configured limit"},
     422: {"description": "Invalid article: field-level detail"},
     429: {"description": "Too many writes in flight; retry after Retry-After seconds"},
@@ -420,7 +425,12 @@ def create_app(
     @app.delete(
         "/v1/articles/{article_id}",
         status_code=202,
-        summary="Retract an article (publishes a deletion with a higher revision)",
+        summary="Retract an article of the key's source (publishes a deletion with a higher revision)",
+        description=(
+            "`article_id` is the publisher id (scoped to the API key's source) or the full scoped id "
+            "`<source>:<publisher id>` returned when the article was accepted. An id scoped to another "
+            "source is refused with 403: a key may only retract its own source's articles."
+        ),
         dependencies=auth_deps,
         responses={202: {"description": "Retraction acknowledged by Kafka"}, **_ERRORS},
         openapi_extra=_request_body(RetractionIn.model_json_schema(), required=False),
@@ -430,7 +440,12 @@ def create_app(
         with _slot(state):
             body = await _read_body(request, settings.max_body_bytes)
             _check_signature(state, request, principal, body)
-            if not _ARTICLE_ID.match(article_id):
+            try:
+                target = retraction_id(principal.source, article_id)
+            except ForeignSourceId as exc:
+                message = f"this API key may not retract articles of source {exc.source!r}"
+                raise ApiError(403, message, reason="forbidden") from exc
+            except ValueError as exc:
                 detail = [
                     {
                         "loc": ["path", "article_id"],
@@ -438,10 +453,10 @@ def create_app(
                         "type": "string_pattern_mismatch",
                     }
                 ]
-                raise ApiError(422, detail, reason="invalid")
+                raise ApiError(422, detail, reason="invalid") from exc
             try:
                 retract = RetractionIn.model_validate_json(body) if body.strip() else RetractionIn()
-                raw = retraction(article_id, principal.source, retract.revision)
+                raw = retraction(target, principal.source, retract.revision)
             except ValidationError as exc:
                 raise ApiError(422, field_errors(exc), reason="invalid") from exc
             trace = continue_or_start(request.headers.get("traceparent"))

@@ -22,6 +22,7 @@ import httpx
 from newsflow import procs
 from newsflow.admin_cli import create_index
 from newsflow.ingest.backfill import read_paths
+from newsflow.ingest.contract import publisher_id
 from newsflow.ingest.keys import create_api_key
 from newsflow.kafka_clients import ensure_topics
 from newsflow.logs import configure_logging
@@ -125,10 +126,15 @@ async def wait_ready(client: httpx.AsyncClient, urls: dict[str, str], limit_s: f
 async def push_seeds(
     client: httpx.AsyncClient, ingest_url: str, articles: list[RawArticle], keys: dict[str, str]
 ) -> int:
-    """POST the seeds to the batch endpoint, one request per source and chunk; return accepted count."""
+    """POST the seeds to the batch endpoint, one request per source and chunk; return accepted count.
+
+    The seeds were read with their ids already scoped (``<source>:<id>``); each is sent with its
+    publisher id and ingest scopes it again to the same id, so the report can look them up.
+    """
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for article in articles:
         data = article.model_dump(mode="json", exclude={"schema_version", "ingested_at", "deleted"})
+        data["id"] = publisher_id(article.source, article.id)
         by_source[article.source].append(data)
     accepted = 0
     for source, items in by_source.items():

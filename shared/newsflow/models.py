@@ -16,8 +16,17 @@ RAW_SCHEMA_VERSION: Final = 1
 ENRICHED_SCHEMA_VERSION: Final = 1
 DEAD_LETTER_SCHEMA_VERSION: Final = 1
 
-ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$"
+#: A source: lower-case letters, digits, ``.``, ``_`` and ``-``; at most 64 characters, no ``:``.
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9._\-]{0,63}$"
+SOURCE_MAX_LENGTH: Final = 64
+#: The id a publisher gives an article (or the ``u-...`` id derived from its URL): at most 200 characters.
+PUBLISHER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$"
+PUBLISHER_ID_MAX_LENGTH: Final = 200
+#: The article id on the wire (Kafka key, Elasticsearch ``_id``). Ingest always writes the id scoped
+#: by its source, ``<source>:<publisher id>`` (see ``newsflow.ingest.contract.scoped_id``), so the
+#: limit is the longest source + ``:`` + the longest publisher id = 265 characters.
+ARTICLE_ID_MAX_LENGTH: Final = SOURCE_MAX_LENGTH + 1 + PUBLISHER_ID_MAX_LENGTH
+ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,264}$"
 
 
 def utcnow() -> datetime:
@@ -31,6 +40,7 @@ def _to_utc(value: datetime) -> datetime:
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 ArticleId = Annotated[str, Field(pattern=ARTICLE_ID_PATTERN)]
+PublisherId = Annotated[str, Field(pattern=PUBLISHER_ID_PATTERN)]
 SourceId = Annotated[str, Field(pattern=SOURCE_PATTERN)]
 
 
@@ -43,11 +53,15 @@ class RawArticle(_Frozen):
 
     The body is plain text (ingest has already turned HTML into text). ``revision``
     orders the versions of one article: a higher revision replaces a lower one.
+    ``id`` is scoped by source (``<source>:<publisher id>``) for everything ingest publishes, so
+    one source's articles can never replace or retract another's.
     ``deleted`` marks a retraction: the article must disappear from the index.
     """
 
     schema_version: Literal[1] = RAW_SCHEMA_VERSION
-    id: ArticleId
+    id: ArticleId = Field(
+        description="Kafka key and Elasticsearch _id; ingest writes '<source>:<publisher id>'"
+    )
     source: SourceId
     url: str = Field(max_length=2048)
     title: str = Field(max_length=1000)

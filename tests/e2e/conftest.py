@@ -115,6 +115,11 @@ class Pipeline:
             await consumer.stop()
 
 
+def accepted_ids(response: httpx.Response) -> dict[int, str]:
+    """The id ingest gave each accepted item of a batch (``<source>:<publisher id>``), by item index."""
+    return {r["index"]: r["id"] for r in response.json()["results"] if r["status"] == "accepted"}
+
+
 def article(prefix: str, n: int, revision: int = 1) -> dict[str, Any]:
     """A small valid article for the ingest API."""
     article_id = f"{prefix}-{n:05d}"

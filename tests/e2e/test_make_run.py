@@ -74,6 +74,7 @@ def check_report(output: str, distinct_seeds: int) -> None:
 def test_newsflow_run_twice_status_and_stop() -> None:
     articles, errors = load_seeds(ROOT / "seeds")
     assert not errors
+    assert all(a.id.startswith(f"{a.source}:") for a in articles)  # ids scoped by source, as ingest does
     distinct_seeds = len({a.id for a in articles if not a.deleted})
     run_dir = Path(tempfile.mkdtemp(prefix="newsflow-e2e-run-"))
     run_dir.chmod(0o755)  # the Elasticsearch user must traverse it

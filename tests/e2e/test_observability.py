@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PipelineFactory, article, eventually, scrape, series, value
+from tests.e2e.conftest import (
+    SOURCE,
+    PipelineFactory,
+    accepted_ids,
+    article,
+    eventually,
+    scrape,
+    series,
+    value,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +36,9 @@ async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory
     invalid = {"url": "not a url", "title": "x", "body": "y"}  # rejected by ingest with a 4xx detail
     response = await pipeline.push([*good, empty, invalid])
     assert response.json()["accepted"] == 31
-    await pipeline.wait_indexed({a["id"]: 1 for a in good})
+    ids = accepted_ids(response)  # the ids as stored: scoped by the key's source
+    assert ids[0] == f"{SOURCE}:obs-00000" and len(ids) == 31
+    await pipeline.wait_indexed({ids[i]: 1 for i in range(len(good))})
 
     ingest = await scrape(http, urls["ingest"])
     assert value(ingest, "newsflow_ingest_articles_total", outcome="accepted") == 31
@@ -73,7 +84,7 @@ async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory
     assert {s["topic"] for s in series(indexer, "newsflow_consumer_lag")} == {pipeline.config.enriched_topic}
     assert await pipeline.dead_letters() == 1
     letters = [
-        e for e in _json_lines(pipeline.local.log_file("enrichment")) if e.get("article_id") == "obs-00099"
+        e for e in _json_lines(pipeline.local.log_file("enrichment")) if e.get("article_id") == ids[len(good)]
     ]
     assert letters and letters[0]["level"] == "warning" and "dead-lettered" in str(letters[0]["msg"])
 
@@ -87,7 +98,8 @@ async def test_trace_id_of_the_request_reaches_the_indexed_document(
     response = await pipeline.push([article("trace", 1), article("trace", 2)], traceparent=traceparent)
     assert response.headers["traceparent"].split("-")[1] == trace_id  # same trace, a child span
 
-    docs = await pipeline.wait_indexed({"trace-00001": 1, "trace-00002": 1})
+    docs = await pipeline.wait_indexed({i: 1 for i in accepted_ids(response).values()})
+    assert sorted(docs) == [f"{SOURCE}:trace-00001", f"{SOURCE}:trace-00002"]
     assert {d["trace_id"] for d in docs.values()} == {trace_id}
 
     ingest_lines = [

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import PipelineFactory, article, eventually, scrape, value
+from tests.e2e.conftest import PipelineFactory, accepted_ids, article, eventually, scrape, value
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ async def test_adding_and_removing_an_enrichment_replica_under_load(
 ) -> None:
     pipeline = await pipeline_factory(partitions=12)
     http = pipeline.http
-    expected: dict[str, int] = {}  # article id -> latest revision pushed
+    expected: dict[str, int] = {}  # article id (as ingest returned it) -> latest revision pushed
     stop_pushing = asyncio.Event()
 
     async def push_continuously() -> None:
@@ -28,9 +28,9 @@ async def test_adding_and_removing_an_enrichment_replica_under_load(
             batch = [article("scale", n + i) for i in range(10)]
             if n >= 50:  # a new revision of an earlier article in every batch
                 batch.append(article("scale", n - 50, revision=2))
-            await pipeline.push(batch)
-            for item in batch:
-                expected[item["id"]] = max(expected.get(item["id"], 0), item["revision"])
+            ids = accepted_ids(await pipeline.push(batch))
+            for index, item in enumerate(batch):
+                expected[ids[index]] = max(expected.get(ids[index], 0), item["revision"])
             n += 10
             await asyncio.sleep(0.25)
 

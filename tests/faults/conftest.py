@@ -90,11 +90,16 @@ def make_articles(tag: str, count: int = 600, seed: int = 11, paragraphs: int = 
     return out
 
 
+def stored_id(article: dict[str, Any]) -> str:
+    """The id ingest stores an article pushed with the pipeline's key under: ``<source>:<id>``."""
+    return f"{SOURCE}:{article['id']}"
+
+
 def latest(articles: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """id -> highest revision."""
+    """Stored id (:func:`stored_id`) -> highest revision."""
     result: dict[str, int] = {}
     for a in articles:
-        result[a["id"]] = max(result.get(a["id"], -1), int(a["revision"]))
+        result[stored_id(a)] = max(result.get(stored_id(a), -1), int(a["revision"]))
     return result
 
 
@@ -220,7 +225,7 @@ def module_pipelines(
 class PushLog:
     """What the client was told: only 202-accepted items count as accepted."""
 
-    accepted: dict[str, int] = field(default_factory=dict)  # id -> highest accepted revision
+    accepted: dict[str, int] = field(default_factory=dict)  # id (as ingest answered) -> highest revision
     accepted_items: int = 0
     statuses: Counter[int | str] = field(default_factory=Counter)
 
@@ -263,7 +268,7 @@ async def push_chunk(
                 body = response.json()
                 for item, result in zip(chunk, body["results"], strict=True):
                     assert result["status"] == "accepted", result
-                    log.accept(item["id"], int(item["revision"]))
+                    log.accept(result["id"], int(item["revision"]))  # the id ingest stored it under
                 return True
             assert status in (429, 503), f"unexpected answer {status}: {response.text[:500]}"
             with contextlib.suppress(ValueError):

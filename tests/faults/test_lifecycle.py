@@ -121,7 +121,7 @@ async def test_burst_beyond_ingest_capacity(pipelines: PipelineFactory) -> None:
                 return
             answers[response.status_code] += 1
             if response.status_code == 202:
-                log.accept(article["id"], int(article["revision"]))
+                log.accept(response.json()["id"], int(article["revision"]))
             else:
                 rejected.append(article)
 

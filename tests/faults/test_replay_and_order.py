@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import (
+    SOURCE,
     FaultPipeline,
     PipelineFactory,
     assert_exact,
@@ -20,6 +21,7 @@ from tests.faults.conftest import (
     push,
     read_dlq,
     record_result,
+    stored_id,
     wait_for,
 )
 
@@ -48,7 +50,7 @@ async def test_out_of_order_revisions_newest_wins(pipeline: FaultPipeline) -> No
     # ... and for the rest, all three in one request, in the order 2, 3, 1 (one bulk request downstream).
     mixed = [rev for trio in zip(middle[400:], newest[400:], oldest[400:], strict=True) for rev in trio]
     await push(p.ingest_url, p.key, mixed, log, chunk_size=60)
-    expected = {a["id"]: 3 for a in base}
+    expected = {stored_id(a): 3 for a in base}
     assert log.accepted == expected
     started = time.monotonic()
     result = await converge(p, expected)
@@ -61,7 +63,9 @@ async def test_out_of_order_revisions_newest_wins(pipeline: FaultPipeline) -> No
     )
     assert_exact(result)
     titles = {i: d.title for i, d in result.docs.items()}
-    assert all(titles[a["id"]] == f"rev 3: {a['title']}" for a in base), "an older revision's content won"
+    assert all(titles[stored_id(a)] == f"rev 3: {a['title']}" for a in base), (
+        "an older revision's content won"
+    )
 
 
 async def test_full_replay_from_earliest_changes_nothing(pipeline: FaultPipeline) -> None:
@@ -70,7 +74,7 @@ async def test_full_replay_from_earliest_changes_nothing(pipeline: FaultPipeline
     articles = make_articles("s5", seed=501)
     log = await push(p.ingest_url, p.key, articles)
     expected = {
-        **{i: 3 for i in (await es_docs(cfg.es_url, cfg.alias)) if i.startswith("s6-")},
+        **{i: 3 for i in (await es_docs(cfg.es_url, cfg.alias)) if i.startswith(f"{SOURCE}:s6-")},
         **latest(articles),
     }
     before = await converge(p, expected)

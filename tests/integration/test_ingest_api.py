@@ -113,9 +113,11 @@ async def test_pushed_article_is_in_the_raw_topic_with_key_and_headers(
         )
         assert response.status_code == 202, response.text
         answer = response.json()
-        assert answer["id"] == "acme-0001" and answer["revision"] == 3 and answer["topic"] == ingest.topic
+        assert (
+            answer["id"] == "acme:acme-0001" and answer["revision"] == 3 and answer["topic"] == ingest.topic
+        )
         (record,) = await consume(ingest.kafka, ingest.topic, count=1)
-    assert record.key == b"acme-0001"
+    assert record.key == b"acme:acme-0001"  # the id is scoped by the key's source
     assert (record.partition, record.offset) == (answer["partition"], answer["offset"])
     article = decode(record.value, RawArticle)
     assert article.source == "acme" and article.revision == 3 and not article.deleted
@@ -146,7 +148,7 @@ async def test_retried_identical_request_has_the_same_key_and_revision(
     assert len(records) == 2
     one, two = (decode(r.value, RawArticle) for r in records)
     assert records[0].key == records[1].key == one.id.encode()
-    assert one.id.startswith("u-") and (one.id, one.revision) == (two.id, two.revision)
+    assert one.id.startswith("acme:u-") and (one.id, one.revision) == (two.id, two.revision)
     assert one.revision == 1736163000000  # updated_at in epoch ms
     assert one.model_dump(exclude={"ingested_at"}) == two.model_dump(exclude={"ingested_at"})
 
@@ -171,11 +173,12 @@ async def test_batch_reports_per_item_results_and_publishes_only_valid_items(
         assert results[7]["status"] == "rejected"
         assert results[7]["errors"][0]["loc"] == ["body", "articles", 7, "published_at"]
         assert results[42]["errors"][0]["loc"] == ["body", "articles", 42, "colour"]
-        assert results[0]["status"] == "accepted" and results[0]["id"] == "acme-0000"
+        assert results[0]["status"] == "accepted" and results[0]["id"] == "acme:acme-0000"
         records = await consume(ingest.kafka, ingest.topic, count=298)
     keys = {r.key for r in records}
     assert len(records) == 298 and len(keys) == 298
-    assert b"acme-0007" not in keys and b"acme-0042" not in keys
+    assert {r["id"].encode() for r in results if r["status"] == "accepted"} == keys
+    assert b"acme:acme-0007" not in keys and b"acme:acme-0042" not in keys
 
 
 async def test_refused_requests_get_documented_errors_and_nothing_reaches_kafka(
@@ -205,6 +208,8 @@ async def test_refused_requests_get_documented_errors_and_nothing_reaches_kafka(
             (422, await post("/v1/articles/batch", json={"articles": [{"title": "x"}]}, headers=auth)),
             (401, await post("/v1/articles", json=ARTICLE, headers=ingest.auth("hooks"))),  # unsigned
             (401, await ingest.client.delete("/v1/articles/acme-0001")),
+            (403, await ingest.client.delete("/v1/articles/other:x-1", headers=auth)),  # another source's
+            (422, await ingest.client.delete("/v1/articles/-bad", headers=auth)),
         ]
         for expected, response in cases:
             assert response.status_code == expected, (expected, response.request.url, response.text)
@@ -217,7 +222,7 @@ async def test_refused_requests_get_documented_errors_and_nothing_reaches_kafka(
         assert sentinel.status_code == 202
         records = await consume(ingest.kafka, ingest.topic, count=2, timeout_s=8)
         metrics = (await ingest.client.get("/metrics")).text
-    assert [r.key for r in records] == [b"sentinel"]  # one partition: anything refused would come first
+    assert [r.key for r in records] == [b"acme:sentinel"]  # one partition: anything refused would come first
     assert 'newsflow_ingest_articles_total{outcome="rejected",reason="forbidden"}' in metrics
     assert 'newsflow_ingest_requests_total{endpoint="/v1/articles",method="POST",status="413"} 1.0' in metrics
 
@@ -241,7 +246,7 @@ async def test_signed_webhook_is_accepted_once(ingest_app: Callable[..., Any]) -
         assert replayed.status_code == 401 and "replayed" in replayed.text
         assert tampered.status_code == 401
         records = await consume(ingest.kafka, ingest.topic, count=1)
-    assert [r.key for r in records] == [b"hook-1"]
+    assert [r.key for r in records] == [b"hooks:hook-1"]
 
 
 async def test_retraction_publishes_a_deleted_article_with_a_higher_revision(
@@ -251,10 +256,15 @@ async def test_retraction_publishes_a_deleted_article_with_a_higher_revision(
         created = await ingest.client.post("/v1/articles", json=ARTICLE, headers=ingest.auth())
         deleted = await ingest.client.delete("/v1/articles/acme-0001", headers=ingest.auth())
         assert created.status_code == deleted.status_code == 202
-        records = await consume(ingest.kafka, ingest.topic, count=2)
-    first, last = (decode(r.value, RawArticle) for r in records)
-    assert records[1].key == b"acme-0001"
+        # The scoped id the API returned retracts the same article.
+        scoped = created.json()["id"]
+        again = await ingest.client.delete(f"/v1/articles/{scoped}", headers=ingest.auth())
+        assert again.status_code == 202 and again.json()["id"] == deleted.json()["id"] == scoped
+        records = await consume(ingest.kafka, ingest.topic, count=3)
+    first, last, last_again = (decode(r.value, RawArticle) for r in records)
+    assert records[1].key == records[2].key == b"acme:acme-0001"
     assert last.deleted and last.source == "acme" and last.revision > first.revision
+    assert last_again.deleted and last_again.id == "acme:acme-0001"
 
 
 async def test_kafka_outage_is_a_503_and_the_service_recovers_without_restart(
@@ -290,4 +300,7 @@ async def test_kafka_outage_is_a_503_and_the_service_recovers_without_restart(
         assert (await ingest.client.get("/readyz")).status_code == 200
         records = await consume(ingest.kafka, ingest.topic, count=3, timeout_s=20)
     keys = {r.key for r in records}
-    assert {b"before", b"after"} <= keys  # "during" got a 503; it may still arrive later (harmless retry)
+    assert {
+        b"acme:before",
+        b"acme:after",
+    } <= keys  # "during" got a 503; it may still arrive later (harmless retry)

@@ -55,8 +55,8 @@ async def test_feed_entries_reach_kafka_once_per_revision(
     finally:
         await publisher.stop()
     assert sorted(r.key for r in records) == sorted(
-        [derive_id("https://news.example.com/1").encode(), derive_id("https://news.example.com/2").encode()]
-    )  # two valid entries, published once despite several polls
+        f"example:{derive_id(f'https://news.example.com/{n}')}".encode() for n in (1, 2)
+    )  # two valid entries (ids scoped by the feed's source), published once despite several polls
     article = decode(records[0].value, RawArticle)
     assert article.source == "example"
     assert header(records[0].headers, "newsflow-schema") == "raw/1"
@@ -68,7 +68,7 @@ def test_backfill_cli_publishes_good_records_and_reports_bad_ones(
 ) -> None:
     good = '{"id": "bf-1", "url": "https://e.com/1", "title": "One", "body": "Body"}'
     (tmp_path / "a.jsonl").write_text(good + "\n" + '{"id": "bf-2", "title": "no url", "body": "x"}\n')
-    (tmp_path / "b.json").write_text("[" + good.replace("bf-1", "bf-3") + "]")
+    (tmp_path / "b.json").write_text("[" + good.replace("bf-1", "archive:bf-3") + "]")  # already scoped
     (tmp_path / "seed.txt").write_text(
         (SEED / "trump-xi-phone-call.txt").read_text() if SEED.exists() else "T\nB"
     )
@@ -84,6 +84,7 @@ def test_backfill_cli_publishes_good_records_and_reports_bad_ones(
     assert "3 accepted, 1 failed" in done.stdout
     records = asyncio.run(consume(KafkaSettings(bootstrap_servers=kafka_bootstrap), topic, count=3))
     articles = {r.key: decode(r.value, RawArticle) for r in records}
-    assert set(articles) == {b"bf-1", b"bf-3", b"seed"}
-    assert articles[b"bf-1"].source == "archive"
-    assert articles[b"seed"].body
+    assert set(articles) == {b"archive:bf-1", b"archive:bf-3", b"archive:seed"}
+    assert articles[b"archive:bf-1"].source == "archive"
+    assert articles[b"archive:bf-1"].id == "archive:bf-1"
+    assert articles[b"archive:seed"].body

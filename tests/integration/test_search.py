@@ -18,9 +18,10 @@ from tests.integration.test_indexer_support import ECONOMY, POLITICS, SPORT, enr
 
 pytestmark = pytest.mark.integration
 
+# Ids as ingest writes them: "<source>:<publisher id>".
 ARTICLES = [
     enriched(
-        "s1",
+        "reuters:s1",
         title="Merkel and Macron meet in Paris",
         body="The leaders discussed the budget in Paris.",
         people=["Angela Merkel", "Emmanuel Macron"],
@@ -30,7 +31,7 @@ ARTICLES = [
         published_at=datetime(2025, 1, 10, tzinfo=UTC),
     ),
     enriched(
-        "s2",
+        "afp:s2",
         title="Budget talks stall",
         body="Finance ministers failed to agree on the budget.",
         orgs=["European Commission"],
@@ -39,7 +40,7 @@ ARTICLES = [
         published_at=datetime(2025, 2, 10, tzinfo=UTC),
     ),
     enriched(
-        "s3",
+        "afp:s3",
         title="Paris wins the cup",
         body="Paris Saint-Germain won the final.",
         places=["Paris"],
@@ -51,7 +52,7 @@ ARTICLES = [
         published_at=datetime(2025, 3, 10, tzinfo=UTC),
     ),
     enriched(
-        "s4",
+        "bbc:s4",
         title="Rates unchanged",
         body="The central bank kept rates unchanged.",
         orgs=["European Central Bank"],
@@ -77,7 +78,8 @@ async def test_search_filters_facets_and_highlights(
 
         async def ids(**query: object) -> list[str]:
             result = await search_async(es, alias, SearchQuery.model_validate(query))
-            return sorted(hit.id for hit in result.hits)
+            assert all(hit.id.startswith(f"{hit.source}:") for hit in result.hits)  # scoped ids
+            return sorted(hit.id.partition(":")[2] for hit in result.hits)  # the publisher ids
 
         assert await ids(text="budget") == ["s1", "s2"]
         assert await ids(text="paris") == ["s1", "s3"]
@@ -92,7 +94,7 @@ async def test_search_filters_facets_and_highlights(
         assert await ids(text="budget", sources=("reuters",)) == ["s1"]
 
         newest = await search_async(es, alias, SearchQuery(sort="newest"))
-        assert [hit.id for hit in newest.hits] == ["s4", "s3", "s2", "s1"]
+        assert [hit.id for hit in newest.hits] == ["bbc:s4", "afp:s3", "afp:s2", "reuters:s1"]
 
         result = await search_async(es, alias, SearchQuery(text="budget"))
         assert result.total == 2
@@ -101,7 +103,7 @@ async def test_search_filters_facets_and_highlights(
             "economy, business and finance": 1,
         }
         assert {b.value: b.count for b in result.facets["sources"]} == {"reuters": 1, "afp": 1}
-        hit = next(h for h in result.hits if h.id == "s2")
+        hit = next(h for h in result.hits if h.id == "afp:s2")
         assert hit.highlights["title"] == ["<em>Budget</em> talks stall"]
         assert any("<em>budget</em>" in fragment for fragment in hit.highlights["body"])
 
@@ -114,7 +116,7 @@ async def test_search_filters_facets_and_highlights(
         assert search_cli.run(args) == 0
         printed = orjson.loads(capsys.readouterr().out)
         assert printed["total"] == 1
-        assert printed["hits"][0]["id"] == "s3"
+        assert printed["hits"][0]["id"] == "afp:s3"
         assert {b["value"]: b["count"] for b in printed["facets"]["entities.organization"]} == {
             "Paris Saint-Germain": 1
         }

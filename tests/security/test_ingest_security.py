@@ -3,6 +3,10 @@
 "Nothing reaches Kafka" is proven from the broker, not from status codes: after the refused requests
 the end offsets of every partition of the test's topic are still 0; then one sentinel moves them to
 exactly 1 record, and consuming the topic yields only the sentinel.
+
+Sources are isolated: article ids are scoped by source (``<source>:<publisher id>``), so a key of one
+source can neither replace nor retract another source's article, proven down to the Elasticsearch
+documents written by the real indexer.
 """
 
 from __future__ import annotations
@@ -27,20 +31,30 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from newsflow.enrich.pipeline import Enricher
+from newsflow.enrich.records import InRecord, process_records
 from newsflow.es_client import make_async_es
 from newsflow.es_docs import to_document
 from newsflow.es_index import mappings
 from newsflow.ingest.auth import sign
+from newsflow.ingest.contract import derive_id
 from newsflow.ingest.feeds import FeedPoller, FeedRefused
 from newsflow.ingest.keys import create_api_key
 from newsflow.ingest.publisher import ArticlePublisher
 from newsflow.ingest.settings import FeedConfig, IngestSettings
-from newsflow.kafka_clients import connection_kwargs, make_consumer
+from newsflow.kafka_clients import connection_kwargs, make_consumer, make_producer
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
 from newsflow.search import SearchQuery, search_async
 from newsflow.serde import decode
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 from services.ingest.app import create_app
+from tests.integration.test_indexer_support import (
+    Env,
+    committed_all,
+    es_client,
+    make_env,
+    running_indexer,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -153,7 +167,7 @@ async def assert_nothing_then_only_sentinel(ingest: Ingest) -> None:
     )
     assert sentinel.status_code == 202, sentinel.text
     assert sum((await end_offsets(ingest.kafka, ingest.topic)).values()) == 1
-    assert [r.key for r in await consume_all(ingest.kafka, ingest.topic)] == [b"sentinel"]
+    assert [r.key for r in await consume_all(ingest.kafka, ingest.topic)] == [b"acme:sentinel"]
 
 
 def assert_error_body(response: httpx.Response, status: int, *secrets: str) -> None:
@@ -264,7 +278,7 @@ async def test_bad_stale_foreign_and_replayed_signatures_are_refused(ingest_app:
         assert_error_body(await c.post("/v1/articles/batch", content=batch, headers=batch_headers), 401)
         assert sum((await end_offsets(ingest.kafka, ingest.topic)).values()) == 2
         keys = sorted(r.key for r in await consume_all(ingest.kafka, ingest.topic))
-    assert keys == [b"hook-1", b"hook-2"]
+    assert keys == [b"hooks:hook-1", b"hooks:hook-2"]
 
 
 async def test_hmac_required_refuses_keys_without_a_secret(ingest_app: Callable[..., Any]) -> None:
@@ -352,6 +366,127 @@ async def test_oversized_and_malformed_bodies_are_refused_and_nothing_is_publish
         await assert_nothing_then_only_sentinel(ingest)
 
 
+# ------------------------------------------------------------------------- sources are isolated
+
+
+def _enrichment(articles: Any) -> list[Enrichment]:
+    """A minimal enrichment (the models are not what this test is about)."""
+    return [
+        Enrichment(word_count=len(a.body.split()), reading_time_s=1, fingerprint="0" * 16) for a in articles
+    ]
+
+
+async def relay_raw_to_enriched(env: Env, done: set[tuple[int, int]]) -> int:
+    """Do the enrichment worker's job for the raw records not relayed yet: its own record mapping
+    (:func:`process_records`, keyed by article id) and the enriched topic. Returns how many."""
+    records = [r for r in await consume_all(env.kafka, env.topics.raw) if (r.partition, r.offset) not in done]
+    outs = process_records(
+        [InRecord(r.topic, r.partition, r.offset, r.key, r.value, tuple(r.headers)) for r in records],
+        _enrichment,
+    )
+    producer = make_producer(env.kafka)
+    await producer.start()
+    try:
+        for out in outs:
+            assert out.destination == "enriched", out
+            await producer.send(env.topics.enriched, out.value, key=out.key, headers=list(out.headers))
+        await producer.flush()
+    finally:
+        await producer.stop()
+    done.update((r.partition, r.offset) for r in records)
+    return len(records)
+
+
+async def test_a_source_can_neither_replace_nor_retract_another_sources_article(
+    kafka_bootstrap: str, es_url: str, unique_name: Callable[..., str], tmp_path: Path
+) -> None:
+    """Two sources push the same publisher id (and the same URL without an id): four documents, each
+    intact; the other source's higher revision and its retractions never touch acme's articles; a
+    retraction naming acme's scoped id with another key is a 403 with nothing written to Kafka."""
+    env = await make_env(kafka_bootstrap, es_url, unique_name)
+    keys_file = tmp_path / "keys.json"
+    longest_source = "s" * 64
+    keys = {s: create_api_key(keys_file, s) for s in ("acme", "other", longest_source)}
+    app = create_app(IngestSettings(api_keys_file=keys_file, startup_wait_s=30), env.kafka, env.topics)
+
+    def auth(source: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {keys[source]}"}
+
+    shared_url = "https://shared.example.com/news/1"
+    derived = derive_id(shared_url)
+    relayed: set[tuple[int, int]] = set()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ingest") as c,
+        es_client(env) as es,
+        running_indexer(env),
+    ):
+
+        async def post(source: str, **fields: Any) -> str:
+            response = await c.post("/v1/articles", json={**ARTICLE, **fields}, headers=auth(source))
+            assert response.status_code == 202, response.text
+            answer: str = response.json()["id"]
+            return answer
+
+        async def settle() -> None:
+            await relay_raw_to_enriched(env, relayed)
+            await wait_until(lambda: committed_all(env), within=60, what="indexer caught up", interval=0.3)
+            await es.indices.refresh(index=env.es.alias)
+
+        async def docs() -> dict[str, dict[str, Any]]:
+            found = await es.search(index=env.es.alias, query={"match_all": {}}, size=100)
+            return {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]}
+
+        # The same publisher id and the same URL from two sources; the other source's revisions are higher.
+        ids = {
+            await post("acme", id="story-1", title="Acme story", revision=3),
+            await post("other", id="story-1", title="Other story", revision=9),
+            await post("acme", id=None, url=shared_url, title="Acme by url", revision=3),
+            await post("other", id=None, url=shared_url, title="Other by url", revision=9),
+            await post(longest_source, id="p" * 200, title="Longest id", revision=1),
+        }
+        longest_id = f"{longest_source}:{'p' * 200}"
+        assert ids == {"acme:story-1", "other:story-1", f"acme:{derived}", f"other:{derived}", longest_id}
+        raw_keys = sorted(r.key for r in await consume_all(env.kafka, env.topics.raw))
+        assert raw_keys == sorted(i.encode() for i in ids)  # five Kafka keys: compaction keeps all five
+        await settle()
+        indexed = await docs()
+        assert set(indexed) == ids
+        assert {i: (d["source"], d["title"], d["revision"]) for i, d in indexed.items()} == {
+            "acme:story-1": ("acme", "Acme story", 3),
+            "other:story-1": ("other", "Other story", 9),
+            f"acme:{derived}": ("acme", "Acme by url", 3),
+            f"other:{derived}": ("other", "Other by url", 9),
+            longest_id: (longest_source, "Longest id", 1),
+        }
+        assert len(longest_id) == 265 and (await es.get(index=env.es.alias, id=longest_id))["found"]
+        # Search returns the scoped ids, and a client can look an article up by the id it was given.
+        result = await search_async(es, env.es.alias, SearchQuery(text="story", facet_size=0))
+        assert sorted(h.id for h in result.hits) == ["acme:story-1", "other:story-1"]
+
+        # Another source's scoped ids cannot be retracted: 403, and not one record reaches Kafka.
+        before = await end_offsets(env.kafka, env.topics.raw)
+        for foreign in ("acme:story-1", f"acme:{derived}", f"{longest_source}:{'p' * 200}"):
+            refused = await c.delete(f"/v1/articles/{foreign}", headers=auth("other"))
+            assert_error_body(refused, 403, keys["other"])
+        with_revision = await c.request(
+            "DELETE", "/v1/articles/acme:story-1", json={"revision": 2**62}, headers=auth("other")
+        )
+        assert_error_body(with_revision, 403)
+        assert await end_offsets(env.kafka, env.topics.raw) == before
+
+        # The other source retracts "story-1" and its URL-derived id: only its own articles go.
+        for own in ("story-1", f"other:{derived}"):
+            retracted = await c.delete(f"/v1/articles/{own}", headers=auth("other"))
+            assert retracted.status_code == 202, retracted.text
+            assert retracted.json()["id"].startswith("other:")
+        await settle()
+        indexed = await docs()
+        assert set(indexed) == {"acme:story-1", f"acme:{derived}", longest_id}
+        assert indexed["acme:story-1"]["title"] == "Acme story" and indexed["acme:story-1"]["revision"] == 3
+        assert indexed[f"acme:{derived}"]["title"] == "Acme by url"
+
+
 # ------------------------------------------------------------------------------ HTML / script
 
 
@@ -415,8 +550,8 @@ async def test_markup_in_article_fields_never_reaches_kafka_or_the_index(
         assert only_markup.json()["detail"][0]["loc"] == ["body", "title"]
         records = await consume_all(ingest.kafka, ingest.topic)
     raws = {r.key.decode(): decode(r.value, RawArticle) for r in records}
-    assert sorted(raws) == ["evil-1", "evil-2", "plain-3"]  # the markup-only title was rejected
-    evil, text_evil, plain = raws["evil-1"], raws["evil-2"], raws["plain-3"]
+    assert sorted(raws) == ["acme:evil-1", "acme:evil-2", "acme:plain-3"]  # markup-only title rejected
+    evil, text_evil, plain = raws["acme:evil-1"], raws["acme:evil-2"], raws["acme:plain-3"]
     # Title, authors, tags, section: plain text, markup stripped (not rejected) when text remains.
     assert evil.title == "Budget vote"
     assert evil.authors == ("Jane Doe", "John Roe") and evil.tags == ("budget", "politics")
@@ -440,7 +575,7 @@ async def test_markup_in_article_fields_never_reaches_kafka_or_the_index(
             assert isinstance(enrichment, Enrichment)
             document = to_document(EnrichedArticle(article=raw, enrichment=enrichment))
             await es.index(index=index, id=raw.id, document=document, refresh=True)
-        for article_id in ("evil-1", "evil-2"):
+        for article_id in ("acme:evil-1", "acme:evil-2"):
             stored = (await es.get(index=index, id=article_id))["_source"]
             assert_no_script(f"indexed document {article_id}", stored)
         result = await search_async(es, index, SearchQuery(text="budget", facet_size=0))
@@ -448,7 +583,7 @@ async def test_markup_in_article_fields_never_reaches_kafka_or_the_index(
         assert fragments
         for fragment in fragments:
             assert "<" not in fragment.replace("<em>", "").replace("</em>", ""), fragment
-        plain_hit = next(h for h in result.hits if h.id == "plain-3")
+        plain_hit = next(h for h in result.hits if h.id == "acme:plain-3")
         assert any("a &lt;b&gt; c" in f for f in plain_hit.highlights["body"])
     finally:
         await es.options(ignore_status=404).indices.delete(index=index)

@@ -166,8 +166,8 @@ async def test_poll_publishes_new_entries_then_uses_conditional_get(feed_server:
         first = await poller.poll_once(feed)
         assert (first.published, first.errors) == (2, 1)
         assert {a.id for a in published.batches[0]} == {
-            derive_id("https://news.example.com/1"),
-            derive_id("https://news.example.com/2"),
+            "example:" + derive_id("https://news.example.com/1"),
+            "example:" + derive_id("https://news.example.com/2"),
         }
         second = await poller.poll_once(feed)
         assert second.not_modified and len(published.batches) == 1
@@ -177,7 +177,7 @@ async def test_poll_publishes_new_entries_then_uses_conditional_get(feed_server:
         feed_server.etag = '"v2"'
         third = await poller.poll_once(feed)
         assert (third.published, third.skipped) == (1, 1)
-        assert published.batches[1][0].id == derive_id("https://news.example.com/2")
+        assert published.batches[1][0].id == "example:" + derive_id("https://news.example.com/2")
 
 
 async def test_failed_publish_does_not_mark_entries_seen(feed_server: FeedServer) -> None:
@@ -227,7 +227,7 @@ def test_rss_entries_map_to_articles() -> None:
 def test_atom_entries_map_to_articles() -> None:
     (article,), errors = parse_feed(ATOM.encode(), source="atom")
     assert not errors
-    assert article.id == derive_id("https://atom.example.org/e1")
+    assert article.id == "atom:" + derive_id("https://atom.example.org/e1")
     assert article.authors == ("Ann Writer",)
     assert article.body == "Atom body"
     assert article.updated_at is not None and article.updated_at.hour == 12

@@ -14,10 +14,12 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from newsflow.devrun import load_seeds, push_seeds
 from newsflow.enrich.fingerprint import hamming_distance, is_near_duplicate, simhash
-from newsflow.ingest.contract import ArticleIn
+from newsflow.ingest.contract import ArticleIn, scoped_id
 from newsflow.ingest.html_text import looks_like_html, plain_text
 from newsflow.models import RawArticle
 
@@ -164,3 +166,32 @@ def test_the_generator_writes_a_corpus_of_the_requested_size(tmp_path: Path) -> 
     assert len(lines) == 600
     ids = {json.loads(line)["id"] for line in lines}
     assert 500 <= len(ids) < 600  # the rest are revisions
+
+
+async def test_seeds_load_with_ids_scoped_by_source_and_are_pushed_with_publisher_ids() -> None:
+    """`newsflow run` reads the seeds with scoped ids (what it waits for in the index) and pushes the
+    publisher ids, which ingest scopes back to the same ids."""
+    articles, errors = load_seeds(ROOT / "seeds")
+    assert not errors
+    files = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    files.append(json.loads((ROOT / "seeds" / "trump-xi-phone-call.json").read_text(encoding="utf-8")))
+    assert sorted(a.id for a in articles) == sorted(f"{r['source']}:{r['id']}" for r in files)
+    assert len({a.id for a in articles}) == 224
+
+    sent: list[tuple[str, dict[str, Any]]] = []
+    keys = {s: f"key-{s}" for s in {a.source for a in articles}}
+
+    def ingest(request: httpx.Request) -> httpx.Response:  # records what was sent; answers like ingest
+        items = json.loads(request.content)["articles"]
+        source = {v: k for k, v in keys.items()}[request.headers["authorization"].removeprefix("Bearer ")]
+        sent.extend((source, ArticleIn.model_validate(item).model_dump(mode="json")) for item in items)
+        results = [
+            {"index": i, "status": "accepted", "id": scoped_id(source, it["id"])}
+            for i, it in enumerate(items)
+        ]
+        return httpx.Response(202, json={"accepted": len(items), "rejected": 0, "results": results})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(ingest)) as client:
+        assert await push_seeds(client, "http://ingest", articles, keys) == len(articles)
+    assert all(not item["id"].startswith(f"{source}:") for source, item in sent)
+    assert sorted(scoped_id(source, item["id"]) for source, item in sent) == sorted(a.id for a in articles)

@@ -3,7 +3,8 @@
 Each reader yields one :class:`BackfillRecord` per article: the file, the line where the record
 starts, and either the article or the reason it was rejected. A bad record never stops the rest.
 Plain-text files are one article each: the first non-empty line is the title, the rest the body,
-and the id comes from the file name.
+and the id comes from the file name. Every id is scoped by the record's source (``<source>:<id>``);
+ids already scoped to that source are kept as they are.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from newsflow.ingest.contract import ArticleIn, epoch_ms, to_raw
+from newsflow.ingest.contract import ArticleIn, epoch_ms, scoped_id, to_raw
 from newsflow.models import RawArticle
 
 SUPPORTED_SUFFIXES = (".json", ".jsonl", ".ndjson", ".txt")
@@ -83,6 +84,8 @@ def _record(path: Path, line: int, data: Any, source: str) -> BackfillRecord:
         return BackfillRecord(path, line, article=to_raw(article, article.source or source))
     except ValidationError as exc:
         return BackfillRecord(path, line, error=validation_reason(exc))
+    except ValueError as exc:  # e.g. an invalid default source
+        return BackfillRecord(path, line, error=str(exc))
 
 
 def validation_reason(exc: ValidationError) -> str:
@@ -163,7 +166,7 @@ def _read_txt(path: Path, text: str, source: str) -> BackfillRecord:
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     try:
         article = RawArticle(
-            id=text_article_id(path),
+            id=scoped_id(source, text_article_id(path)),
             source=source,
             url=path.resolve().as_uri(),
             title=title[:1000],
@@ -173,4 +176,6 @@ def _read_txt(path: Path, text: str, source: str) -> BackfillRecord:
         )
     except ValidationError as exc:
         return BackfillRecord(path, start + 1, error=validation_reason(exc))
+    except ValueError as exc:  # e.g. an invalid source
+        return BackfillRecord(path, start + 1, error=str(exc))
     return BackfillRecord(path, start + 1, article=article)

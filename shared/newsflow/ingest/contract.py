@@ -1,15 +1,19 @@
 """The HTTP article contract (:class:`ArticleIn`) and its mapping to the wire model :class:`RawArticle`.
 
-Identity: the publisher's stable ``id`` when given, else ``"u-"`` + the first 32 hex digits of the
-SHA-256 of the canonical URL (scheme and host lower-cased, default port, fragment and tracking
-parameters dropped, query sorted). Revision: the given ``revision``, else ``updated_at`` (or
-``published_at``) in epoch milliseconds, else 0. A retried identical request therefore maps to the
-same (id, revision), which downstream stages treat as the same logical article.
+Identity: ``<source>:<publisher id>`` (:func:`scoped_id`), where the publisher id is the
+publisher's stable ``id`` when given, else ``"u-"`` + the first 32 hex digits of the SHA-256 of the
+canonical URL (scheme and host lower-cased, default port, fragment and tracking parameters dropped,
+query sorted). Scoping by source keeps the sources apart: a key of one source can never replace,
+compact away or retract another source's article, whatever id it sends. Revision: the given
+``revision``, else ``updated_at`` (or ``published_at``) in epoch milliseconds, else 0. A retried
+identical request therefore maps to the same (id, revision), which downstream stages treat as the
+same logical article.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -17,7 +21,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from newsflow.ingest.html_text import plain_text
-from newsflow.models import ArticleId, RawArticle, SourceId, utcnow
+from newsflow.models import (
+    PUBLISHER_ID_PATTERN,
+    SOURCE_PATTERN,
+    PublisherId,
+    RawArticle,
+    SourceId,
+    utcnow,
+)
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "_ga", "ref_src"}
@@ -26,6 +37,68 @@ MAX_REVISION = 2**62
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+_SOURCE = re.compile(SOURCE_PATTERN)
+_PUBLISHER_ID = re.compile(PUBLISHER_ID_PATTERN)
+
+
+class ForeignSourceId(Exception):
+    """An id scoped to another source than the caller's (a key may only touch its own source)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(f"the id belongs to source {source!r}")
+        self.source = source
+
+
+def _own_local_part(source: str, article_id: str) -> str | None:
+    """The publisher id of ``article_id`` when it is already scoped to ``source``, else None."""
+    prefix = f"{source}:"
+    if article_id.startswith(prefix):
+        local = article_id[len(prefix) :]
+        if _PUBLISHER_ID.match(local):
+            return local
+    return None
+
+
+def scoped_id(source: str, local_id: str) -> str:
+    """The article id on the wire: ``<source>:<local_id>``, where ``local_id`` is the publisher's id.
+
+    Idempotent: an id already scoped to ``source`` (``<source>:<publisher id>``, e.g. an id the API
+    returned, or a backfill file of already-scoped ids) is kept as is, never prefixed twice. Raises
+    ValueError when ``source`` is not a valid source or ``local_id`` not a valid publisher id
+    (at most 200 characters), so the result always fits the wire pattern (at most 265 characters).
+    """
+    if not _SOURCE.match(source):
+        raise ValueError(f"not a valid source: {source[:80]!r}")
+    if _own_local_part(source, local_id) is not None:
+        return local_id
+    if not _PUBLISHER_ID.match(local_id):
+        raise ValueError("not a valid article id (letters, digits, '.', '_', ':', '-'; at most 200)")
+    return f"{source}:{local_id}"
+
+
+def publisher_id(source: str, article_id: str) -> str:
+    """The publisher's id of an article of ``source``: ``article_id`` without its ``<source>:`` prefix."""
+    local = _own_local_part(source, article_id)
+    return article_id if local is None else local
+
+
+def retraction_id(key_source: str, requested: str) -> str:
+    """The scoped id a key of ``key_source`` retracts when it asks for ``requested``.
+
+    ``requested`` is either the publisher id (scoped here to ``key_source``) or a full scoped id of
+    ``key_source``. An id of the form ``<other source>:<id>`` raises :class:`ForeignSourceId`:
+    a key may only retract its own source's articles. (A publisher id that itself contains ``:``
+    after a source-like head, such as ``urn:x``, is therefore retracted by its full scoped id, the
+    one the API returned when it was accepted: ``<key source>:urn:x``.) Raises ValueError when
+    ``requested`` is not a valid id.
+    """
+    if _own_local_part(key_source, requested) is not None:
+        return requested
+    head, colon, _ = requested.partition(":")
+    if colon and head != key_source and _SOURCE.match(head):
+        raise ForeignSourceId(head)
+    return scoped_id(key_source, requested)
 
 
 def canonical_url(url: str) -> str:
@@ -67,7 +140,10 @@ class ArticleIn(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=2_000_000)
 
-    id: ArticleId | None = Field(default=None, description="Publisher's stable id; else derived from url")
+    id: PublisherId | None = Field(
+        default=None,
+        description="Publisher's stable id (else derived from url); stored as '<source>:<id>'",
+    )
     url: str = Field(min_length=8, max_length=2048, description="Canonical http(s) URL of the article")
     title: str = Field(min_length=1, max_length=1000)
     body: str = Field(description="Plain text or HTML (converted to text; scripts and styles dropped)")
@@ -102,8 +178,8 @@ class ArticleIn(BaseModel):
             raise ValueError("must contain text (markup is removed from titles)")
         return value
 
-    def article_id(self) -> str:
-        """The id of this article: the publisher's, else derived from the URL."""
+    def publisher_id(self) -> str:
+        """The publisher's id of this article: the given ``id``, else derived from the URL (unscoped)."""
         return self.id or derive_id(self.url)
 
 
@@ -122,10 +198,13 @@ def _plain_items(items: list[str]) -> tuple[str, ...]:
 
 
 def to_raw(article: ArticleIn, source: str, *, now: datetime | None = None) -> RawArticle:
-    """The wire article for an accepted :class:`ArticleIn` of ``source`` (body turned into plain text)."""
+    """The wire article for an accepted :class:`ArticleIn` of ``source`` (body turned into plain text).
+
+    Its id is scoped by ``source`` (:func:`scoped_id`).
+    """
     title = plain_text(article.title, "auto")[:1000]  # never the raw title: it may be only markup
     return RawArticle(
-        id=article.article_id(),
+        id=scoped_id(source, article.publisher_id()),
         source=source,
         url=article.url,
         title=title,
@@ -146,10 +225,14 @@ def to_raw(article: ArticleIn, source: str, *, now: datetime | None = None) -> R
 def retraction(
     article_id: str, source: str, revision: int | None = None, *, now: datetime | None = None
 ) -> RawArticle:
-    """A retraction of ``article_id``: ``deleted=True`` at ``revision`` (default: now in epoch ms)."""
+    """A retraction of ``article_id`` of ``source``: ``deleted=True`` at ``revision`` (default: now, ms).
+
+    ``article_id`` is the publisher id or the id already scoped to ``source``; the retraction's id is
+    always scoped to ``source`` (:func:`scoped_id`), so it can only remove that source's article.
+    """
     moment = now or utcnow()
     return RawArticle(
-        id=article_id,
+        id=scoped_id(source, article_id),
         source=source,
         url="",
         title="",

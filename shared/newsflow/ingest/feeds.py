@@ -26,7 +26,7 @@ import feedparser
 import httpx
 from pydantic import ValidationError
 
-from newsflow.ingest.contract import default_revision, derive_id
+from newsflow.ingest.contract import default_revision, derive_id, scoped_id
 from newsflow.ingest.html_text import plain_text
 from newsflow.ingest.settings import FeedConfig
 from newsflow.models import RawArticle, utcnow
@@ -177,15 +177,19 @@ def _entry_time(entry: Any, name: str) -> datetime | None:
 
 
 def entry_to_article(entry: Any, *, source: str, language: str | None = None) -> RawArticle:
-    """Map one feedparser entry to a raw article; raise ValueError when it cannot be one."""
+    """Map one feedparser entry to a raw article; raise ValueError when it cannot be one.
+
+    The id is ``<source>:`` + the id derived from the link (else from the entry's guid).
+    """
     link = str(entry.get("link") or "").strip()
     guid = str(entry.get("id") or "").strip()
     if link.startswith(("http://", "https://")):
-        article_id = derive_id(link)
+        local_id = derive_id(link)
     elif guid:
-        article_id = "g-" + hashlib.sha256(guid.encode()).hexdigest()[:32]
+        local_id = "g-" + hashlib.sha256(guid.encode()).hexdigest()[:32]
     else:
         raise ValueError("entry has neither an http(s) link nor an id")
+    article_id = scoped_id(source, local_id)
     contents = entry.get("content") or []
     raw_body = str(contents[0].get("value", "")) if contents else str(entry.get("summary") or "")
     published = _entry_time(entry, "published")
