@@ -6,8 +6,19 @@ loads) while searches keep using the alias and the old index. Then the alias is 
 catch-up pass copies what arrived on the topic meanwhile (offsets between the first and a second capture
 of the end offsets, taken after the swap), so nothing the live indexer wrote to the old index is lost.
 
-With ``re_enrich`` the replay reads the raw topic and runs the enrichment again
-(:func:`newsflow.enrich.pipeline.enrich_batch`), for when the models changed.
+With ``re_enrich_raw`` the replay reads the raw topic and runs the enrichment again, for when the models
+changed, with the enrichment worker's own code (:func:`newsflow.enrich.records.process_records`). Unless
+``republish`` is off, every re-enriched article and retraction is also produced to the enriched topic
+(keyed by article id, headers as the worker writes them) and acknowledged by Kafka before its batch is
+indexed, so the compacted enriched topic holds the new enrichment and a later plain rebuild gives the same
+index, even before compaction removed the older records of the same revision (:func:`replay_action`).
+The live indexer sees those records again with the same (id, revision): Elasticsearch answers a version
+conflict, which it counts as a success.
+
+Every article ends up indexed or in the dead-letter topic with a reason: an article whose enrichment
+fails is dead-lettered as the worker does (stage ``enrichment``), and a document the new index rejects is
+dead-lettered as the live indexer does (stage ``indexer``). Undecodable records are only counted: the
+stage that consumed them first has dead-lettered them already. A dry run produces and writes nothing.
 """
 
 from __future__ import annotations
@@ -17,26 +28,36 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeAlias
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
+from aiokafka.structs import RecordMetadata
 from elasticsearch import AsyncElasticsearch
 
 from newsflow.bulk_indexer import Backoff, Outcome, bulk_until_settled
-from newsflow.es_docs import bulk_action
+from newsflow.es_docs import BulkAction, bulk_action, to_document
 from newsflow.es_index import create_index_version, detect_analyzer, put_template, swap_alias
 from newsflow.indexer_settings import IndexerSettings
-from newsflow.kafka_clients import connection_kwargs, make_consumer
+from newsflow.kafka_clients import connection_kwargs, make_consumer, make_producer
 from newsflow.models import EnrichedArticle, RawArticle
-from newsflow.serde import HEADER_TRACEPARENT, DecodeError, decode, header
-from newsflow.settings import ElasticsearchSettings, KafkaSettings
+from newsflow.serde import HEADER_TRACEPARENT, DecodeError, Headers, dead_letter, decode, encode, header
+from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 from newsflow.tracing import parse_traceparent
+
+if TYPE_CHECKING:  # the enrichment modules load spaCy: imported at run time only when re-enriching
+    from newsflow.enrich.records import InRecord, OutRecord
 
 log = logging.getLogger(__name__)
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Progress = Callable[[int, int], None]  # (offsets done, offsets total)
+
+#: Kafka refuses these records for good (retrying cannot help): the record is dead-lettered instead.
+_REFUSED = (MessageSizeTooLargeError, RecordTooLargeError)
 
 
 @dataclass
@@ -55,57 +76,95 @@ class ReindexReport:
     rejected: int = 0
     undecodable: int = 0
     enrichment_failures: int = 0
+    republished: int = 0  # re-enriched records produced to (and acknowledged by) the enriched topic
+    dead_lettered: int = 0  # enrichment failures, refused republications and rejected documents
     caught_up: int = 0
     seconds: float = 0.0
     rejections: list[str] = field(default_factory=list)  # a sample of Elasticsearch's reasons
 
 
-@dataclass(frozen=True)
-class _Item:
-    article: EnrichedArticle
-    trace_id: str | None
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """What a batch keeps of a document while it is written: where it came from, for a dead letter.
+
+    Not the decoded model: it is dropped as soon as the bulk action is built, as in the live indexer
+    (:class:`newsflow.indexer_loop._Decoded`), so its many small objects die young instead of making
+    the cyclic garbage collector scan a whole batch of them.
+    """
+
+    topic: str | None
+    partition: int | None
+    offset: int | None
+    key: bytes | None
+    value: bytes
+    traceparent: bytes | None
 
 
-def _trace_id(record: Record) -> str | None:
-    trace = parse_traceparent(header(record.headers, HEADER_TRACEPARENT))
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """One record to produce."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+
+def _traceparent(headers: Headers | None) -> bytes | None:
+    for key, value in headers or ():
+        if key == HEADER_TRACEPARENT:
+            return value
+    return None
+
+
+def _trace_id(headers: Headers | None) -> str | None:
+    trace = parse_traceparent(header(headers, HEADER_TRACEPARENT))
     return trace.trace_id if trace else None
 
 
-def decode_enriched(records: Sequence[Record], report: ReindexReport) -> list[_Item]:
-    """Enriched records to items; undecodable ones are counted (the live indexer dead-lettered them)."""
-    items: list[_Item] = []
+def replay_action(
+    enriched: EnrichedArticle, *, index: str, trace_id: str | None, indexed_at: datetime
+) -> BulkAction:
+    """The bulk action of a replayed record: as the live indexer's, but ``external_gte``.
+
+    A replay reads each partition in offset order, so among records of one article with the same
+    revision the last one wins, as Kafka's compaction will eventually decide; a lower revision still
+    never overwrites a higher one. (The live indexer keeps the first: for it, an equal revision is a
+    replay.) This is what lets a plain rebuild pick up re-enriched records republished with the
+    article's unchanged revision while the older ones are not compacted away yet.
+    """
+    if enriched.enrichment is None:
+        return bulk_action(enriched, index=index)  # a delete is external_gte already
+    article = enriched.article
+    meta = {"_index": index, "_id": article.id, "version": article.revision, "version_type": "external_gte"}
+    document = to_document(enriched, trace_id=trace_id, indexed_at=indexed_at)
+    payload = orjson.dumps({"index": meta}) + b"\n" + orjson.dumps(document) + b"\n"
+    return BulkAction("index", index, article.id, article.revision, payload)
+
+
+def re_enrich(records: Sequence[Record]) -> tuple[list[OutRecord], int]:
+    """Raw records to what the enrichment worker would produce for them, and the undecodable count.
+
+    One output per decodable record, in order: the enriched article or retraction (for the enriched
+    topic) or a dead letter with the reason its enrichment failed. Undecodable records are left out
+    (the worker dead-lettered them when it consumed them first).
+    """
+    from newsflow.enrich.pipeline import enrich_batch  # spaCy: load only when asked
+    from newsflow.enrich.records import InRecord, process_records
+
+    inputs: list[InRecord] = []
+    undecodable = 0
     for record in records:
         try:
-            items.append(_Item(decode(record.value, EnrichedArticle), _trace_id(record)))
+            decode(record.value, RawArticle)  # decoded again by process_records: cheap next to spaCy
         except DecodeError:
-            report.undecodable += 1
-    return items
-
-
-def re_enrich(records: Sequence[Record], report: ReindexReport) -> list[_Item]:
-    """Raw records to freshly enriched items (retractions pass through without enrichment)."""
-    from newsflow.enrich.pipeline import EnrichmentFailure, enrich_batch  # spaCy: load only when asked
-
-    raws: list[tuple[RawArticle, str | None]] = []
-    for record in records:
-        try:
-            raws.append((decode(record.value, RawArticle), _trace_id(record)))
-        except DecodeError:
-            report.undecodable += 1
-    live = [(raw, trace) for raw, trace in raws if not raw.deleted]
-    results = enrich_batch([raw for raw, _ in live]) if live else []
-    enriched = {raw.id: result for (raw, _), result in zip(live, results, strict=True)}
-    items: list[_Item] = []
-    for raw, trace in raws:
-        if raw.deleted:
-            items.append(_Item(EnrichedArticle(article=raw, enrichment=None), trace))
+            undecodable += 1
             continue
-        result = enriched[raw.id]
-        if isinstance(result, EnrichmentFailure):
-            report.enrichment_failures += 1
-            continue
-        items.append(_Item(EnrichedArticle(article=raw, enrichment=result), trace))
-    return items
+        headers = tuple(record.headers or ())
+        inputs.append(
+            InRecord(record.topic, record.partition, record.offset, record.key, record.value, headers)
+        )
+    return (process_records(inputs, enrich_batch) if inputs else []), undecodable
 
 
 async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[TopicPartition]:
@@ -122,6 +181,65 @@ async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[TopicPartit
     return [TopicPartition(topic, int(p)) for p in sorted(partitions)]
 
 
+class _Producer:
+    """An idempotent producer, started on first use, that waits for Kafka's acknowledgement."""
+
+    def __init__(self, kafka: KafkaSettings, settings: IndexerSettings) -> None:
+        self.kafka = kafka
+        self.settings = settings
+        self.producer: AIOKafkaProducer | None = None
+
+    async def send_all(self, messages: Sequence[_Message]) -> list[RecordMetadata | Exception]:
+        """Produce ``messages`` in order and wait until Kafka acknowledged each one.
+
+        Transient errors are retried with backoff, forever (the unacknowledged messages again, in
+        order); a message Kafka refuses for good (too large) gets its exception instead of metadata.
+        """
+        if not messages:
+            return []
+        if self.producer is None:
+            self.producer = make_producer(self.kafka)
+            await self.producer.start()
+        producer = self.producer
+        results: list[RecordMetadata | Exception | None] = [None] * len(messages)
+        backoff = Backoff(self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds)
+        while True:
+            sent: list[tuple[int, asyncio.Future[RecordMetadata]]] = []
+            error: BaseException | None = None
+            for i, message in enumerate(messages):
+                if results[i] is not None:
+                    continue
+                try:
+                    future = await producer.send(
+                        message.topic, message.value, key=message.key, headers=list(message.headers)
+                    )
+                except _REFUSED as exc:
+                    results[i] = exc
+                    continue
+                except (KafkaError, OSError) as exc:
+                    error = exc
+                    break
+                sent.append((i, future))
+            outcomes = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+            for (i, _), outcome in zip(sent, outcomes, strict=True):
+                if isinstance(outcome, _REFUSED):
+                    results[i] = outcome
+                elif isinstance(outcome, KafkaError | OSError | TimeoutError):
+                    error = error or outcome
+                elif isinstance(outcome, BaseException):
+                    raise outcome
+                else:
+                    results[i] = outcome
+            if error is None:
+                return [r for r in results if r is not None]
+            log.warning("reindex produce failed, will retry error=%r", error)
+            await asyncio.sleep(backoff.next_delay())
+
+    async def stop(self) -> None:
+        if self.producer is not None:
+            await self.producer.stop()
+
+
 class _Replayer:
     """Reads assigned partitions up to given end offsets and writes them into one index."""
 
@@ -131,13 +249,20 @@ class _Replayer:
         es: AsyncElasticsearch,
         settings: IndexerSettings,
         report: ReindexReport,
+        *,
         reenrich: bool,
+        republish: bool,
+        topics: TopicSettings,
+        producer: _Producer,
     ) -> None:
         self.consumer = consumer
         self.es = es
         self.settings = settings
         self.report = report
         self.reenrich = reenrich
+        self.republish = republish
+        self.topics = topics
+        self.producer = producer
         self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
 
     async def replay(
@@ -176,33 +301,158 @@ class _Replayer:
         return count
 
     async def _write(self, records: Sequence[Record], index: str | None) -> None:
+        """Settle one batch: every document indexed, conflicted or dead-lettered (None: count only)."""
         report = self.report
         report.records += len(records)
         if self.reenrich:
-            items = await asyncio.to_thread(re_enrich, records, report)
+            actions, origins = await self._re_enriched(records, index)
         else:
-            items = decode_enriched(records, report)
-        if index is None:
-            for item in items:
-                if item.article.enrichment is None:
-                    report.deleted += 1
-                else:
-                    report.indexed += 1
-            return
-        actions = [bulk_action(i.article, index=index, trace_id=i.trace_id) for i in items]
-        if not actions:
+            actions, origins = self._decoded(records, index)
+        if index is None or not actions:
             return
         results, stats = await bulk_until_settled(self.es, actions, backoff=self.backoff)
         report.conflicts += stats.conflicts
         report.rejected += stats.rejected
-        for action, result in zip(actions, results, strict=True):
+        letters: list[_Message] = []
+        for action, origin, result in zip(actions, origins, results, strict=True):
             if result.outcome is Outcome.OK:
                 if action.op == "delete":
                     report.deleted += 1
                 else:
                     report.indexed += 1
-            elif result.outcome is Outcome.REJECTED and len(report.rejections) < 10:
-                report.rejections.append(f"{action.doc_id}: {result.reason}")
+            elif result.outcome is Outcome.REJECTED:
+                reason = f"elasticsearch rejected the document (HTTP {result.status}): {result.reason}"
+                letters.append(
+                    self._indexer_letter(origin, result.error_type or "ElasticsearchRejected", reason)
+                )
+                if len(report.rejections) < 10:
+                    report.rejections.append(f"{action.doc_id}: {result.reason}")
+        await self._dead_letter(letters)
+
+    def _decoded(
+        self, records: Sequence[Record], index: str | None
+    ) -> tuple[list[BulkAction], list[_Origin]]:
+        """Enriched records to bulk actions, built while decoding (the models are not kept)."""
+        report = self.report
+        actions: list[BulkAction] = []
+        origins: list[_Origin] = []
+        indexed_at = datetime.now(UTC)
+        for record in records:
+            try:
+                enriched = decode(record.value, EnrichedArticle)
+            except DecodeError:
+                report.undecodable += 1  # the live indexer dead-lettered it
+                continue
+            if index is None:
+                if enriched.enrichment is None:
+                    report.deleted += 1
+                else:
+                    report.indexed += 1
+                continue
+            headers = record.headers
+            actions.append(
+                replay_action(enriched, index=index, trace_id=_trace_id(headers), indexed_at=indexed_at)
+            )
+            origins.append(
+                _Origin(
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.key,
+                    record.value,
+                    _traceparent(headers),
+                )
+            )
+        return actions, origins
+
+    async def _re_enriched(
+        self, records: Sequence[Record], index: str | None
+    ) -> tuple[list[BulkAction], list[_Origin]]:
+        """Raw records enriched again; republished and dead-lettered (acknowledged) before indexing."""
+        report = self.report
+        outputs, undecodable = await asyncio.to_thread(re_enrich, records)
+        report.undecodable += undecodable
+        report.enrichment_failures += sum(1 for out in outputs if out.destination == "dlq")
+        if index is None:
+            for out in outputs:
+                if out.kind == "retraction":
+                    report.deleted += 1
+                elif out.kind == "enriched":
+                    report.indexed += 1
+            return [], []
+        # Kafka first, in input order: the enriched topic then holds what the new index will hold.
+        produced = [out for out in outputs if out.destination == "dlq" or self.republish]
+        acks = await self.producer.send_all([self._message(out) for out in produced])
+        documents: list[tuple[OutRecord, RecordMetadata | None]] = []
+        if not self.republish:
+            documents = [(out, None) for out in outputs if out.destination == "enriched"]
+        refused: list[_Message] = []
+        for out, ack in zip(produced, acks, strict=True):
+            if not isinstance(ack, RecordMetadata):
+                if out.destination == "dlq":
+                    raise RuntimeError(f"Kafka refused a dead letter for {out.key!r}: {ack!r}")
+                # too large for Kafka: dead-lettered and not indexed, like the worker does
+                refused.append(self._message(self._refused_letter(out, ack)))
+            elif out.destination == "dlq":
+                report.dead_lettered += 1
+                log.warning(
+                    "reindex dead-lettered stage=enrichment key=%r error_type=%s", out.key, out.error_type
+                )
+            else:
+                report.republished += 1
+                documents.append((out, ack))
+        await self._dead_letter(refused)
+        actions: list[BulkAction] = []
+        origins: list[_Origin] = []
+        indexed_at = datetime.now(UTC)
+        for out, where in documents:
+            enriched = decode(out.value, EnrichedArticle)  # what a plain rebuild would read back
+            trace_id = _trace_id(out.headers)
+            actions.append(replay_action(enriched, index=index, trace_id=trace_id, indexed_at=indexed_at))
+            origins.append(
+                _Origin(
+                    where.topic if where else None,
+                    where.partition if where else None,
+                    where.offset if where else None,
+                    out.key,
+                    out.value,
+                    _traceparent(out.headers),
+                )
+            )
+        return actions, origins
+
+    def _message(self, out: OutRecord) -> _Message:
+        topic = self.topics.enriched if out.destination == "enriched" else self.topics.dlq
+        return _Message(topic, out.key, out.value, out.headers)
+
+    @staticmethod
+    def _refused_letter(out: OutRecord, error: Exception) -> OutRecord:
+        from newsflow.enrich.records import to_dead_letter
+
+        return to_dead_letter(
+            out.source, type(error).__name__, f"producing the enriched record failed: {error}"
+        )
+
+    def _indexer_letter(self, origin: _Origin, error_type: str, reason: str) -> _Message:
+        letter = dead_letter(
+            stage="indexer",
+            error_type=error_type,
+            reason=reason,
+            payload=origin.value,
+            topic=origin.topic,
+            partition=origin.partition,
+            offset=origin.offset,
+            key=origin.key,
+        )
+        headers = ((HEADER_TRACEPARENT, origin.traceparent),) if origin.traceparent else ()
+        return _Message(self.topics.dlq, origin.key, encode(letter), headers)
+
+    async def _dead_letter(self, letters: Sequence[_Message]) -> None:
+        for letter, ack in zip(letters, await self.producer.send_all(letters), strict=True):
+            if not isinstance(ack, RecordMetadata):
+                raise RuntimeError(f"Kafka refused a dead letter for {letter.key!r}: {ack!r}")
+            self.report.dead_lettered += 1
+            log.warning("reindex dead-lettered topic=%s key=%r", letter.topic, letter.key)
 
 
 async def reindex(
@@ -212,30 +462,49 @@ async def reindex(
     kafka: KafkaSettings,
     topic: str,
     settings: IndexerSettings | None = None,
+    topics: TopicSettings | None = None,
     re_enrich_raw: bool = False,
+    republish: bool = True,
     dry_run: bool = False,
     delete_old: bool = False,
     progress: Progress | None = None,
 ) -> ReindexReport:
     """Replay ``topic`` into a new index version and swap ``es_settings.alias`` to it.
 
-    ``topic`` is the enriched topic, or the raw topic with ``re_enrich_raw``. In a dry run nothing is
-    written: the topic is read and counted. With ``delete_old`` the old indices are deleted in the same
-    atomic alias update; otherwise they are kept (detached from the alias) for a rollback.
+    ``topic`` is the enriched topic, or the raw topic with ``re_enrich_raw``; then, with ``republish``,
+    every re-enriched record is also produced to ``topics.enriched``. Dead letters go to ``topics.dlq``.
+    In a dry run nothing is written or produced: the topic is read (and re-enriched) and counted. With
+    ``delete_old`` the old indices are deleted in the same atomic alias update; otherwise they are kept
+    (detached from the alias) for a rollback.
     """
     settings = settings or IndexerSettings()
+    topics = topics or TopicSettings()
+    if re_enrich_raw and republish and topic == topics.enriched:
+        raise ValueError(
+            f"--re-enrich reads the raw topic, not the enriched topic {topic!r} it republishes to"
+        )
     started = time.monotonic()
     report = ReindexReport(topic=topic, dry_run=dry_run)
     consumer = make_consumer(
         kafka, group_id=None, max_poll_records=settings.batch_max_docs, fetch_max_bytes=52_428_800
     )
+    producer = _Producer(kafka, settings)
     await consumer.start()
     try:
         partitions = await topic_partitions(kafka, topic)
         consumer.assign(partitions)
         begin = await consumer.beginning_offsets(partitions)
         end = await consumer.end_offsets(partitions)
-        replayer = _Replayer(consumer, es, settings, report, re_enrich_raw)
+        replayer = _Replayer(
+            consumer,
+            es,
+            settings,
+            report,
+            reenrich=re_enrich_raw,
+            republish=republish,
+            topics=topics,
+            producer=producer,
+        )
         index: str | None = None
         if not dry_run:
             analyzer = await detect_analyzer(es, settings.analyzer)
@@ -256,11 +525,14 @@ async def reindex(
             await replayer.replay(end, after, index, None)
             report.caught_up = report.records - before
     finally:
-        await consumer.stop()
+        try:
+            await consumer.stop()
+        finally:
+            await producer.stop()
     report.seconds = time.monotonic() - started
     log.info(
         "reindex done topic=%s index=%s records=%d indexed=%d deleted=%d conflicts=%d rejected=%d "
-        "undecodable=%d caught_up=%d seconds=%.1f",
+        "undecodable=%d enrichment_failures=%d republished=%d dead_lettered=%d caught_up=%d seconds=%.1f",
         topic,
         report.new_index,
         report.records,
@@ -269,6 +541,9 @@ async def reindex(
         report.conflicts,
         report.rejected,
         report.undecodable,
+        report.enrichment_failures,
+        report.republished,
+        report.dead_lettered,
         report.caught_up,
         report.seconds,
     )

@@ -1,8 +1,10 @@
 """``newsflow reindex``: rebuild the index from the compacted Kafka topic, then swap the alias.
 
 Searches keep working during the rebuild (they use the old index until the atomic swap). ``--re-enrich``
-replays the raw topic through the enrichment again (when models changed); ``--dry-run`` only reads and
-counts. A progress bar is shown on a terminal.
+replays the raw topic through the enrichment again (when models changed) and republishes every
+re-enriched article to the enriched topic (``--no-republish``: write the new index only); articles whose
+enrichment fails and documents the new index rejects go to the dead-letter topic. ``--dry-run`` only
+reads and counts. A progress bar is shown on a terminal.
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ def add_subparser(subparsers: Any) -> None:
         action="store_true",
         help="replay the raw topic through enrichment again (models changed)",
     )
-    p.add_argument("--dry-run", action="store_true", help="read and count only; write and swap nothing")
+    p.add_argument(
+        "--no-republish",
+        action="store_true",
+        help="with --re-enrich: write the new index only, produce nothing to the enriched topic",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="read and count only; write, produce and swap nothing"
+    )
     p.add_argument(
         "--delete-old",
         action="store_true",
@@ -71,7 +80,9 @@ async def _run(args: argparse.Namespace) -> ReindexReport:
             kafka=kafka,
             topic=topic,
             settings=IndexerSettings(),
+            topics=topics,
             re_enrich_raw=args.re_enrich,
+            republish=not args.no_republish,
             dry_run=args.dry_run,
             delete_old=args.delete_old,
             progress=progress,
@@ -103,8 +114,14 @@ def run(args: argparse.Namespace) -> int:
         action = "deleted" if report.old_deleted else "kept (detached)"
         print(f"alias now on {report.new_index}; old {action}: {', '.join(report.old_indices) or '-'}")
         print(f"conflicts {report.conflicts}, rejected {report.rejected}, caught up {report.caught_up}")
-    if report.undecodable or report.enrichment_failures:
-        print(f"skipped: {report.undecodable} undecodable, {report.enrichment_failures} enrichment failures")
+        if args.re_enrich:
+            print(f"republished {report.republished} re-enriched records to the enriched topic")
+        print(f"dead-lettered {report.dead_lettered} (enrichment failures and rejected documents)")
+    if report.undecodable:
+        print(f"skipped {report.undecodable} undecodable records (dead-lettered when first consumed)")
+    if report.enrichment_failures:
+        fate = "would be dead-lettered" if report.dry_run else "dead-lettered"
+        print(f"enrichment failed for {report.enrichment_failures} articles ({fate})")
     for reason in report.rejections:
         print(f"rejected: {reason[:300]}")
     return 0
