@@ -659,15 +659,18 @@ RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 
 class TrapTransport(httpx.AsyncBaseTransport):
     """Whatever host a request names, it goes to the local listener (so a guard failure can never
-    connect anywhere but 127.0.0.1), and every request URL is recorded."""
+    connect anywhere but 127.0.0.1). Every request is recorded: the URL as the server sees it (with
+    the ``Host`` header) and the address the client asked to connect to."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.urls: list[str] = []
+        self.addresses: list[str] = []
         self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.urls.append(str(request.url))
+        self.urls.append(str(request.url.copy_with(netloc=request.headers["host"].encode())))
+        self.addresses.append(request.url.host)
         request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port)
         return await self.inner.handle_async_request(request)
 
@@ -735,6 +738,7 @@ async def test_feed_urls_to_private_addresses_are_refused_before_any_connection(
                     await poller.poll_once(feed)
             assert listener.connections == len(redirecting)  # only the public first hops connected
             assert trap.urls == redirecting
+            assert trap.addresses == [PUBLIC] * len(redirecting)  # pinned to the checked address
             assert all(p.startswith("/redirect") for p in listener.paths)
             assert await end_offsets(kafka, topic) == {0: 0, 1: 0, 2: 0}
             # Control: the same harness does connect and publish for a public feed.

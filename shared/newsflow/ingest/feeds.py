@@ -1,10 +1,14 @@
 """RSS/Atom polling: conditional GET, entries mapped to raw articles, already-seen revisions skipped.
 
-SSRF guard: before any connection, the feed host is resolved and every address is checked; a host
-that resolves to a private, loopback, link-local, reserved, multicast or unspecified address is
-refused unless the feed (or the service) explicitly allows private addresses. Redirects are
-followed by hand so that every hop is checked the same way. (The check and httpx's own resolution
-are separate lookups; a DNS answer that changes in between is a known residual risk.)
+SSRF guard: before any connection, the feed host is resolved once and every address is checked; a
+host that resolves to a private, loopback, link-local, reserved, multicast or unspecified address
+(IPv4-mapped and 6to4 addresses also by the IPv4 address they carry) is refused unless the feed (or
+the service) explicitly allows private addresses. The connection is then pinned to a checked address:
+the request URL names the address itself, so the HTTP client never resolves the name again (no DNS
+rebinding between check and connection), while the ``Host`` header, TLS SNI and certificate
+verification keep using the feed's host name. Each request asks for ``Connection: close``, so a
+connection (and the TLS identity it verified) is never reused for another host. Redirects are
+followed by hand and every hop goes through the same resolve-check-pin steps.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import feedparser
 import httpx
@@ -50,17 +54,13 @@ class FeedError(Exception):
 
 
 async def resolve_host(host: str, port: int) -> list[str]:
-    """All addresses a host name resolves to (a literal IP resolves to itself)."""
+    """All addresses a host name resolves to, in resolver order (a literal IP resolves to itself)."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def is_forbidden_address(address: str) -> bool:
-    """Whether an address is private, loopback, link-local, reserved, multicast or unspecified."""
-    ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+def _is_forbidden_ip(ip: IPAddress) -> bool:
     return (
         ip.is_private
         or ip.is_loopback
@@ -72,25 +72,78 @@ def is_forbidden_address(address: str) -> bool:
     )
 
 
+def is_forbidden_address(address: str) -> bool:
+    """Whether an address is private, loopback, link-local, reserved, multicast or unspecified.
+
+    An IPv4-mapped address (``::ffff:a.b.c.d``) is judged as the IPv4 address it maps; a 6to4 address
+    (``2002::/16``) is also refused when the IPv4 address it carries is forbidden. (IPv4-compatible
+    ``::a.b.c.d`` and NAT64 ``64:ff9b::/96`` are reserved, hence refused.)
+    """
+    ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _is_forbidden_ip(ip.ipv4_mapped)
+        if ip.sixtofour is not None and _is_forbidden_ip(ip.sixtofour):
+            return True
+    return _is_forbidden_ip(ip)
+
+
+def parse_feed_url(url: str) -> httpx.URL:
+    """The URL as the HTTP client reads it; refuse (raise :class:`FeedRefused`) anything but http(s)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise FeedRefused(f"feed URL is not valid: {url!r}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.raw_host:
+        raise FeedRefused(f"feed URL must be http(s) with a host: {url!r}")
+    return parsed
+
+
 async def check_feed_url(url: str, *, allow_private: bool, resolve: Resolver = resolve_host) -> list[str]:
     """Refuse (raise :class:`FeedRefused`) a URL that is not http(s) or resolves to a forbidden address.
 
-    Returns the resolved addresses. No connection is made to the host.
+    The host is resolved exactly once; returns the resolved addresses (all of them checked), which are
+    the only addresses a connection for this URL may go to. No connection is made to the host.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FeedRefused(f"feed URL must be http(s) with a host: {url!r}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    parsed = parse_feed_url(url)
+    host = parsed.raw_host.decode("ascii")  # IDNA form: the name in Host and SNI
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        addresses = await resolve(parts.hostname, port)
-    except OSError as exc:
-        raise FeedRefused(f"feed host does not resolve: {parts.hostname}") from exc
+        addresses = await resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise FeedRefused(f"feed host does not resolve: {host}") from exc
     if not addresses:
-        raise FeedRefused(f"feed host does not resolve: {parts.hostname}")
-    forbidden = [a for a in addresses if is_forbidden_address(a)]
+        raise FeedRefused(f"feed host does not resolve: {host}")
+    try:
+        forbidden = [a for a in addresses if is_forbidden_address(a)]
+    except ValueError as exc:
+        raise FeedRefused(f"feed host {host} resolves to an unusable address") from exc
     if forbidden and not allow_private:
-        raise FeedRefused(f"feed host {parts.hostname} resolves to a non-public address {forbidden[0]}")
-    return addresses
+        raise FeedRefused(f"feed host {host} resolves to a non-public address {forbidden[0]}")
+    return list(addresses)
+
+
+def pinned_request(
+    client: httpx.AsyncClient, url: str, address: str, headers: dict[str, str]
+) -> httpx.Request:
+    """A GET for ``url`` that connects to ``address`` (a checked address of its host) and nowhere else.
+
+    The request URL carries the address, so the client has no name to resolve; ``Host`` is the URL's
+    host (and port), and for https the TLS server name (SNI and certificate check) is the host name.
+    """
+    parsed = parse_feed_url(url)
+    host = parsed.raw_host.decode("ascii")
+    extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
+    try:
+        target = parsed.copy_with(host=address)
+    except httpx.InvalidURL as exc:
+        raise FeedRefused(f"feed host {host} resolves to an unusable address") from exc
+    return client.build_request(
+        "GET",
+        target,
+        headers={**headers, "Host": parsed.netloc.decode("ascii"), "Connection": "close"},
+        extensions=extensions,
+    )
 
 
 @dataclass
@@ -133,7 +186,10 @@ async def fetch_feed(
     max_bytes: int,
     resolve: Resolver = resolve_host,
 ) -> FetchResult:
-    """GET a feed with ``If-None-Match``/``If-Modified-Since``, checking every hop against the SSRF guard."""
+    """GET a feed with ``If-None-Match``/``If-Modified-Since``, checking every hop against the SSRF guard.
+
+    Each hop is resolved once, every address checked, and the connection pinned to a checked address.
+    """
     headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, */*;q=0.5"}
     if state.etag:
         headers["If-None-Match"] = state.etag
@@ -141,32 +197,53 @@ async def fetch_feed(
         headers["If-Modified-Since"] = state.last_modified
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        await check_feed_url(current, allow_private=allow_private, resolve=resolve)
+        addresses = await check_feed_url(current, allow_private=allow_private, resolve=resolve)
+        response = await _open_pinned(client, current, addresses, headers)
         try:
-            async with client.stream("GET", current, headers=headers, follow_redirects=False) as response:
-                if response.is_redirect and "location" in response.headers:
-                    current = urljoin(current, response.headers["location"])
-                    continue
-                if response.status_code == 304:
-                    return FetchResult(current, None, state.etag, state.last_modified)
-                if response.status_code != 200:
-                    raise FeedError(f"feed answered HTTP {response.status_code}")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FeedError(f"feed larger than {max_bytes} bytes")
-                    chunks.append(chunk)
-                return FetchResult(
-                    current,
-                    b"".join(chunks),
-                    response.headers.get("etag"),
-                    response.headers.get("last-modified"),
-                )
+            if response.is_redirect and "location" in response.headers:
+                current = urljoin(current, response.headers["location"])
+                continue
+            if response.status_code == 304:
+                return FetchResult(current, None, state.etag, state.last_modified)
+            if response.status_code != 200:
+                raise FeedError(f"feed answered HTTP {response.status_code}")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FeedError(f"feed larger than {max_bytes} bytes")
+                chunks.append(chunk)
+            return FetchResult(
+                current,
+                b"".join(chunks),
+                response.headers.get("etag"),
+                response.headers.get("last-modified"),
+            )
         except httpx.HTTPError as exc:
             raise FeedError(f"feed fetch failed: {type(exc).__name__}") from exc
+        finally:
+            await response.aclose()
     raise FeedError("too many redirects")
+
+
+async def _open_pinned(
+    client: httpx.AsyncClient, url: str, addresses: Sequence[str], headers: dict[str, str]
+) -> httpx.Response:
+    """Send the GET to the first of the checked ``addresses`` that accepts a connection; no other
+    address is ever tried, and the client never resolves the host name itself."""
+    failure: httpx.HTTPError | None = None
+    for address in addresses:
+        request = pinned_request(client, url, address, headers)
+        try:
+            return await client.send(request, stream=True, follow_redirects=False)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing was sent: try the next one
+            failure = exc
+        except httpx.HTTPError as exc:
+            raise FeedError(f"feed fetch failed: {type(exc).__name__}") from exc
+    if failure is None:
+        raise FeedError("feed host has no address to connect to")
+    raise FeedError(f"feed fetch failed: {type(failure).__name__}") from failure
 
 
 def _entry_time(entry: Any, name: str) -> datetime | None:
