@@ -118,12 +118,10 @@ async def bench_ceiling(es_url: str, articles: list[EnrichedArticle], chunk: int
     }
 
 
-async def bench_indexer(
-    bootstrap: str, es_url: str, articles: list[EnrichedArticle], batch: int
-) -> dict[str, Any]:
-    base = f"bench-{uuid.uuid4().hex[:8]}"
-    kafka = KafkaSettings(bootstrap_servers=bootstrap)
-    topics = TopicSettings(raw=f"{base}.raw", enriched=f"{base}.enriched", dlq=f"{base}.dlq", partitions=3)
+async def produce_enriched(
+    kafka: KafkaSettings, topics: TopicSettings, articles: list[EnrichedArticle]
+) -> None:
+    """Create the topics and publish ``articles`` to the enriched one, keyed by id (not timed)."""
     await ensure_topics(kafka, topics)
     producer = make_producer(kafka, linger_ms=20)
     await producer.start()
@@ -133,6 +131,15 @@ async def bench_indexer(
         await producer.flush()
     finally:
         await producer.stop()
+
+
+async def bench_indexer(
+    bootstrap: str, es_url: str, articles: list[EnrichedArticle], batch: int
+) -> dict[str, Any]:
+    base = f"bench-{uuid.uuid4().hex[:8]}"
+    kafka = KafkaSettings(bootstrap_servers=bootstrap)
+    topics = TopicSettings(raw=f"{base}.raw", enriched=f"{base}.enriched", dlq=f"{base}.dlq", partitions=3)
+    await produce_enriched(kafka, topics, articles)
     es_settings = ElasticsearchSettings(url=es_url, alias=f"{base}-articles")
     settings = IndexerSettings(
         group_id=f"{base}-indexer",

@@ -28,6 +28,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -275,6 +276,7 @@ async def measure_indexer(env: Env, plan: Plan, enriched: Sequence[EnrichedArtic
     indexer = await bench_idx.bench_indexer(env.kafka_bootstrap, env.es_url, docs, 1000)
     second = await bench_idx.bench_ceiling(env.es_url, docs, 1000)
     ceiling = max(first, second, key=lambda c: float(c["docs_per_s"]))
+    service = await measure_indexer_process(env, docs)
     size = sum(len(d.model_dump_json()) for d in docs[:200]) / min(200, len(docs))
     steady = indexer["steady_docs_per_s"]
     if not steady or steady != steady:  # everything came in the first batch: only the wall rate exists
@@ -286,8 +288,63 @@ async def measure_indexer(env: Env, plan: Plan, enriched: Sequence[EnrichedArtic
         "indexer_docs_per_s": round(steady, 1),
         "indexer_wall_docs_per_s": round(indexer["wall_docs_per_s"], 1),
         "ratio": round(steady / ceiling["docs_per_s"], 3),
+        "service_process": service,
         "load": [load_before, load_mid, common.load()],
     }
+
+
+_DOCS_METRIC = re.compile(r'^newsflow_indexer_docs_total\{outcome="[a-z]+"\} ([0-9.e+]+)$', re.MULTILINE)
+
+
+async def _settled_docs(client: httpx.AsyncClient) -> int:
+    """Documents the indexer service has settled so far (sum over outcomes), from its /metrics."""
+    response = await client.get("/metrics")
+    return int(sum(float(v) for v in _DOCS_METRIC.findall(response.text)))
+
+
+async def measure_indexer_process(env: Env, docs: Sequence[EnrichedArticle]) -> dict[str, Any]:
+    """The same documents through the indexer *service process* (``python -m services.indexer``).
+
+    The documents are on the topic before the process starts; its ``/metrics`` counter of settled
+    documents is polled every 20 ms, and the steady rate is taken from the first to the last count.
+    """
+    name = f"bix-{uuid.uuid4().hex[:6]}"
+    pipeline, topics = _pipeline(env, name, partitions=3)
+    await bench_idx.produce_enriched(KafkaSettings(bootstrap_servers=env.kafka_bootstrap), topics, list(docs))
+    es = make_async_es(ElasticsearchSettings(url=env.es_url, alias=pipeline.config.alias))
+    try:
+        url = pipeline.start("indexer", NEWSFLOW_INDEXER_ANALYZER="standard")
+        pid = _pids(pipeline)["indexer-0"]
+        cpu_before = common.cpu_seconds(pid)
+        first: tuple[float, int] | None = None
+        last: tuple[float, int] = (time.perf_counter(), 0)
+        deadline = time.monotonic() + 300
+        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+            while last[1] < len(docs):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"indexer service settled {last[1]} of {len(docs)} documents")
+                try:
+                    settled = await _settled_docs(client)
+                except httpx.HTTPError:
+                    settled = 0  # not serving yet
+                now = time.perf_counter()
+                if settled and first is None:
+                    first = (now, settled)
+                last = (now, settled)
+                await asyncio.sleep(0.02)
+        cpu = common.cpu_seconds(pid) - cpu_before
+        assert first is not None
+        steady = (last[1] - first[1]) / (last[0] - first[0]) if last[0] > first[0] else float("nan")
+        return {
+            "docs": len(docs),
+            "steady_docs_per_s": round(steady, 1),
+            "cpu_us_per_doc": round(1e6 * cpu / len(docs), 1),
+        }
+    finally:
+        pipeline.stop_all()
+        await es.indices.delete(index=f"{pipeline.config.alias}-v*", ignore_unavailable=True)
+        await es.indices.delete_index_template(name=f"{pipeline.config.alias}-template")
+        await es.close()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -558,6 +615,17 @@ def table(results: dict[str, Any]) -> str:
                 _loads(idx["load"]),
             )
         )
+        proc = idx.get("service_process")
+        if proc:
+            rows.append(
+                (
+                    "indexer as its own service process (`python -m services.indexer`), same docs",
+                    f"{_fmt(proc['steady_docs_per_s'])} docs/s",
+                    f"{proc['steady_docs_per_s'] / idx['bulk_docs_per_s']:.2f} × plain `async_bulk`; "
+                    f"CPU {proc['cpu_us_per_doc']:.0f} µs/doc",
+                    _loads(idx["load"]),
+                )
+            )
     one = results.get("e2e_1")
     for key, label in (("e2e_1", "1 enrichment replica"), ("e2e_2", "2 enrichment replicas")):
         e2e = results.get(key)
