@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import signal
 import subprocess
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from newsflow.stack import _proc
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,12 @@ def _record_path(run_dir: Path, name: str) -> Path:
 
 def is_ours(record: ProcessRecord) -> bool:
     """True when the pid is alive and still the process we started (not a recycled pid)."""
+    if not _proc.pid_alive(record.pid):  # gone, or a zombie: not running
+        return False
     try:
         environ = Path(f"/proc/{record.pid}/environ").read_bytes()
         cmdline = Path(f"/proc/{record.pid}/cmdline").read_bytes()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return False
-    stat = Path(f"/proc/{record.pid}/stat").read_text()
-    if ") Z " in stat:  # a zombie is not running
+    except OSError:  # gone meanwhile, or not readable
         return False
     marker = record.marker.encode()
     return marker in environ or marker in cmdline
@@ -88,26 +87,9 @@ def stop(run_dir: Path, name: str, grace_s: float = 20.0) -> bool:
     record = load(run_dir, name)
     if record is None:
         return False
-    was_running = is_ours(record)
-    if was_running:
-        os.kill(record.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        while is_ours(record) and time.monotonic() < deadline:
-            _reap(record.pid)
-            time.sleep(0.1)
-        if is_ours(record):
-            log.warning("process did not stop in time, killing name=%s pid=%d", name, record.pid)
-            os.kill(record.pid, signal.SIGKILL)
-            while is_ours(record):
-                _reap(record.pid)
-                time.sleep(0.05)
+    was_running = _proc.stop_pid(record.pid, lambda: is_ours(record), name, grace=grace_s)
     _record_path(run_dir, name).unlink(missing_ok=True)
     return was_running
-
-
-def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
 
 
 def signal_process(record: ProcessRecord, sig: signal.Signals) -> bool:
@@ -120,4 +102,4 @@ def signal_process(record: ProcessRecord, sig: signal.Signals) -> bool:
 
 def reap(pid: int) -> None:
     """Collect a child's exit status so a dead child does not linger as a zombie."""
-    _reap(pid)
+    _proc.reap(pid)

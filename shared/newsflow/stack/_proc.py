@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -140,17 +140,31 @@ def terminate(
     grace: float = 30.0,
     force: bool = False,
 ) -> bool:
-    """SIGTERM (SIGKILL when ``force``) ``pid`` if it is ours, wait up to ``grace``, then SIGKILL.
+    """SIGTERM (SIGKILL when ``force``) ``pid`` if it is this stack's ``component``, wait up to ``grace``,
+    then SIGKILL. Returns True when a process was signalled (see :func:`stop_pid`)."""
+    return stop_pid(pid, lambda: pid_is_ours(pid, run_dir, component), component, grace=grace, force=force)
+
+
+def stop_pid(
+    pid: int,
+    still_ours: Callable[[], bool],
+    label: str,
+    *,
+    grace: float = 30.0,
+    force: bool = False,
+) -> bool:
+    """SIGTERM (SIGKILL when ``force``) ``pid`` while ``still_ours()`` proves it is the process we
+    started, wait up to ``grace``, then SIGKILL; every signal is sent only after that check.
 
     Returns True when a process was signalled. A pid that is gone or now belongs to some other
-    program is left alone.
+    program is left alone. Used for the stack's JVMs and for the services of a local run.
     """
-    if not pid_is_ours(pid, run_dir, component):
-        if pid_alive(pid):
-            logger.warning("pid %s is not %s of %s any more; not signalling it", pid, component, run_dir)
+    if pid <= 1 or not still_ours():
+        if pid > 1 and pid_alive(pid):
+            logger.warning("pid %s is not our %s any more; not signalling it", pid, label)
         return False
     sig = signal.SIGKILL if force else signal.SIGTERM
-    logger.info("sending %s to %s (pid %s)", sig.name, component, pid)
+    logger.info("sending %s to %s (pid %s)", sig.name, label, pid)
     try:
         os.kill(pid, sig)
     except ProcessLookupError:
@@ -161,8 +175,8 @@ def terminate(
             wait_threads_gone(pid)
             return True
         time.sleep(0.1)
-    if pid_alive(pid) and pid_is_ours(pid, run_dir, component):
-        logger.warning("%s (pid %s) ignored SIGTERM for %.0fs: SIGKILL", component, pid, grace)
+    if pid_alive(pid) and still_ours():
+        logger.warning("%s (pid %s) ignored SIGTERM for %.0fs: SIGKILL", label, pid, grace)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10.0
