@@ -1,4 +1,5 @@
-"""Scenarios 3 and 4: Elasticsearch stopped for 30 s, and the Kafka broker restarted, under load."""
+"""Scenarios 3, 4 and 4b: Elasticsearch stopped for 30 s, the Kafka broker restarted under load, and an
+enrichment worker told to stop while Kafka is down."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.faults.conftest import (
     make_articles,
     push,
     record_result,
+    terminate,
     wait_for,
 )
 
@@ -28,6 +30,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 ES_OUTAGE_S = 30.0
 KAFKA_OUTAGE_S = 15.0
+SHUTDOWN_DEADLINE_S = 8.0  # NEWSFLOW_ENRICH_SHUTDOWN_TIMEOUT_S for scenario 4b (default 30)
+EXIT_SHUTDOWN_DEADLINE = 75  # services/enrichment/__main__.py
 
 
 async def _poll(url: str, seen: list[tuple[float, int | str]]) -> None:
@@ -134,3 +138,44 @@ async def test_kafka_restarted_under_load(pipelines: PipelineFactory, local_stac
 
 async def _saw(log: PushLog, status: int) -> bool:
     return log.statuses[status] > 0
+
+
+async def test_enrichment_sigterm_while_kafka_is_down_exits_by_its_deadline_and_loses_nothing(
+    pipelines: PipelineFactory, local_stack_control: object
+) -> None:
+    """A worker whose batch cannot reach Kafka used to wait for it forever after SIGTERM (until
+    SIGKILL). It now exits at its shutdown deadline without committing, and a new worker redoes the
+    batch once Kafka is back."""
+    control: object = local_stack_control
+    p = pipelines("s4b", NEWSFLOW_ENRICH_SHUTDOWN_TIMEOUT_S=str(SHUTDOWN_DEADLINE_S))
+    await p.start()
+    articles = make_articles("s4b", count=240, seed=411)
+    expected = latest(articles)
+    log = PushLog()
+    await push(p.ingest_url, p.key, articles, log, chunk_size=60, pause=0.0, within=120)
+    assert log.accepted == expected
+    indexed_before = await p.wait_indexed(12)
+    await asyncio.to_thread(control.stop_kafka)  # type: ignore[attr-defined]
+    down = time.monotonic()
+    try:
+        code, seconds = await asyncio.to_thread(terminate, p, "enrichment", 0, 60.0)
+    finally:
+        await asyncio.to_thread(control.start_kafka)  # type: ignore[attr-defined]
+    up = time.monotonic()
+    await p.start("enrichment")
+    result = await converge(p, log.accepted, within=300)
+    recovery = time.monotonic() - up
+    record_result(
+        "4b SIGTERM enrichment while Kafka is down",
+        len(articles),
+        result,
+        recovery,
+        f"indexed {indexed_before}/{len(expected)} when Kafka stopped; enrichment exit {code} in "
+        f"{seconds:.1f}s (deadline {SHUTDOWN_DEADLINE_S:.0f}s); Kafka down {up - down:.0f}s",
+    )
+    assert indexed_before < len(expected), "everything was indexed before Kafka stopped: nothing tested"
+    assert code == EXIT_SHUTDOWN_DEADLINE, f"enrichment exited with {code} after {seconds:.1f}s"
+    assert seconds <= SHUTDOWN_DEADLINE_S + 5, f"enrichment took {seconds:.1f}s to stop"
+    assert "shutdown did not finish within" in p.lp.log_file("enrichment").read_text()
+    assert_exact(result)
+    assert not result.letters
