@@ -5,8 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from spacy.language import Language
+from spacy.tokens import Doc
 
-from newsflow.enrich.entities import Mention, build_entities, extract_entities, normalise_mention
+from newsflow.enrich.entities import (
+    Mention,
+    build_entities,
+    extract_entities,
+    mentions_from_doc,
+    normalise_mention,
+)
+from newsflow.enrich.entity_rules import (
+    find_dateline,
+    has_org_head,
+    join_coordinated_orgs,
+    surname_is_a_person,
+)
 from newsflow.enrich.nlp import cached_nlp
 from newsflow.models import Entity
 
@@ -174,3 +188,260 @@ def test_a_one_word_name_inside_a_sentence_stays() -> None:
     mentions = [_m("Okonjo", "PERSON", body.index("Okonjo")), _m("Lagos", "GPE", body.index("Lagos"))]
     entities = build_entities("", body, [], mentions)
     assert {e.name for e in entities} == {"Okonjo", "Lagos"}
+
+
+# --- Post-processing rules for the small model's typing mistakes (newsflow.enrich.entity_rules).
+# Sentences are written for these tests; each one trips en_core_web_sm the way the comment says.
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return cached_nlp("en_core_web_sm")
+
+
+def _typed(nlp: Language, body: str, title: str = "") -> dict[str, Entity]:
+    return {e.name: e for e in extract_entities(title, body, nlp(title), nlp(body))}
+
+
+def _with_ents(nlp: Language, text: str, ents: list[tuple[str, str]]) -> Doc:
+    """``text`` tokenised by the model, with the entity spans set by hand (deterministic)."""
+    doc = nlp.make_doc(text)
+    spans = []
+    end = 0
+    for surface, label in ents:  # in text order
+        start = text.index(surface, end)
+        end = start + len(surface)
+        span = doc.char_span(start, end, label=label)
+        assert span is not None, surface
+        spans.append(span)
+    doc.ents = spans
+    return doc
+
+
+def test_coordinated_organisation_name_is_one_organisation(nlp: Language) -> None:
+    # the model cuts at "and": "Bureau of Forests" ORG + "Wildlife" ORG
+    body = "Ranger Tomas Delacroix of the Bureau of Forests and Wildlife said the fire was contained."
+    entities = _typed(nlp, body)
+    assert entities["Bureau of Forests and Wildlife"].type == "organization"
+    assert "Wildlife" not in entities and "Bureau of Forests" not in entities
+
+
+@pytest.mark.parametrize(
+    ("text", "ents", "expected"),
+    [
+        # an "and" after a head noun: "Coastal" + unlabelled "and Upland Weather Service"
+        (
+            "The Coastal and Upland Weather Service said snow was coming.",
+            [("Coastal", "ORG")],
+            [("Coastal and Upland Weather Service", "ORG")],
+        ),
+        # the right part tagged as a person, and an "and" the model kept in the span
+        (
+            "Officials at the Bureau of Mines and Quarries agreed.",
+            [("Bureau of Mines", "ORG"), ("Quarries", "PERSON")],
+            [("Bureau of Mines and Quarries", "ORG")],
+        ),
+        (
+            "Grants from the Council for Music and Dance fell.",
+            [("Council for Music and", "ORG"), ("Dance", "ORG")],
+            [("Council for Music and Dance", "ORG")],
+        ),
+        # two names, not one: a place, a second multi-word organisation, two companies, a surname
+        (
+            "The Bank of England and France agreed.",
+            [("Bank of England", "ORG"), ("France", "GPE")],
+            [("Bank of England", "ORG"), ("France", "GPE")],
+        ),
+        (
+            "The Bank of England and Federal Reserve held rates.",
+            [("Bank of England", "ORG"), ("Federal Reserve", "ORG")],
+            [("Bank of England", "ORG"), ("Federal Reserve", "ORG")],
+        ),
+        (
+            "Brantwick and Halloran agreed to merge.",
+            [("Brantwick", "ORG"), ("Halloran", "ORG")],
+            [("Brantwick", "ORG"), ("Halloran", "ORG")],
+        ),
+        (
+            "Mara Quell met the Office of Trade and Quell agreed.",
+            [("Mara Quell", "PERSON"), ("Office of Trade", "ORG"), ("Quell", "PERSON")],
+            [("Mara Quell", "PERSON"), ("Office of Trade", "ORG"), ("Quell", "PERSON")],
+        ),
+    ],
+)
+def test_join_coordinated_orgs(
+    nlp: Language, text: str, ents: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    spans = join_coordinated_orgs(_with_ents(nlp, text, ents))
+    assert [(s.text, s.label) for s in spans] == expected
+    assert all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_organisation_glued_to_its_place_is_split(nlp: Language) -> None:
+    text = "Readers who spoke to the Morning Herald in Dunford were divided."
+    doc = _with_ents(nlp, text, [("Morning Herald in Dunford", "ORG")])
+    mentions = mentions_from_doc(doc, "body")
+    assert [(m.text, m.label) for m in mentions] == [("Morning Herald", "ORG"), ("Dunford", "GPE")]
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+
+
+def test_surname_of_a_person_is_merged_whatever_its_label(nlp: Language) -> None:
+    # the bare "Dunstan" mentions are tagged GPE
+    body = (
+        'Coach Rafael Dunstan praised his players. "They never gave up," Dunstan said. '
+        "Dunstan has won three titles."
+    )
+    entities = _typed(nlp, body)
+    assert {name: e.type for name, e in entities.items()} == {"Rafael Dunstan": "person"}
+    assert entities["Rafael Dunstan"].mentions == 3
+
+
+def test_surname_used_as_a_speaker_makes_the_full_name_a_person(nlp: Language) -> None:
+    # "Helena Marsden" is tagged ORG; the speaker "Marsden said" decides
+    body = (
+        "Weather forecaster Helena Marsden of the national weather office said temperatures would "
+        'rise. "Drink water," Marsden said. Marsden expects the heat to last a week.'
+    )
+    entities = _typed(nlp, body)
+    assert entities["Helena Marsden"].type == "person"
+    assert entities["Helena Marsden"].mentions == 3
+    assert "Marsden" not in entities
+    # "Ines Marwick" is tagged PRODUCT and "Marwick" ORG
+    body = (
+        "A retrospective of the painter Ines Marwick opened on Friday. "
+        'Marwick said: "I never expected this." Marwick, now 81, attended the opening.'
+    )
+    assert {name: e.type for name, e in _typed(nlp, body).items()} == {"Ines Marwick": "person"}
+
+
+def test_a_surname_after_a_locative_preposition_stays_a_place(nlp: Language) -> None:
+    entities = _typed(nlp, "Jack London wrote novels. Tourists in London queue for hours.")
+    assert {name: e.type for name, e in entities.items()} == {"Jack London": "person", "London": "place"}
+
+
+@pytest.mark.parametrize(
+    ("surname", "text", "expected"),
+    [
+        ("Vennick", '"It is a huge step," Vennick said.', True),
+        ("Vennick", '"It is a huge step," said Vennick.', True),
+        ("Vennick", "Vennick told reporters the bridge would open.", True),
+        ("Vennick", "Vennick, 58, has served two terms.", True),
+        ("Vennick", "Vennick, now 58, has served two terms.", True),
+        ("Power", "Halden Power said on Monday that the lines were repaired.", False),  # no surname
+        ("Brackley", "The company said Brackley had been chosen for the plant.", False),  # reported
+        ("Dunmorrow", "Officials in Dunmorrow said the bridge would reopen.", False),  # a place
+        ("Vennick", "Vennickson said nothing.", False),
+    ],
+)
+def test_surname_is_a_person(surname: str, text: str, expected: bool) -> None:
+    assert surname_is_a_person(surname, [text]) is expected
+
+
+def test_organisation_head_noun_makes_an_organisation(nlp: Language) -> None:
+    # tagged PERSON by the model
+    entities = _typed(nlp, "Orlen Therapeutics announced trial results on Monday.")
+    assert {name: e.type for name, e in entities.items()} == {"Orlen Therapeutics": "organization"}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Kestwick Systems", True),
+        ("Varnell Corp.", True),
+        ("Bureau of Forests and Wildlife", True),
+        ("Eastfield Institute of Technology", True),
+        ("Priya Halvorsen", False),
+        ("Software", False),  # one word: the common noun
+        ("Greyson told the Evening Times", False),  # a fragment of a sentence, not a name
+    ],
+)
+def test_has_org_head(name: str, expected: bool) -> None:
+    assert has_org_head(name) is expected
+
+
+def test_a_place_ending_in_a_head_noun_stays_a_place() -> None:
+    body = "Talks on the West Bank resumed. Orlen Bank said it would lend more."
+    mentions = [_m("West Bank", "GPE", 13), _m("Orlen Bank", "PERSON", body.index("Orlen"))]
+    entities = build_entities("", body, [], mentions)
+    assert {e.name: e.type for e in entities} == {"West Bank": "place", "Orlen Bank": "organization"}
+
+
+def test_name_without_its_head_noun_is_the_organisation(nlp: Language) -> None:
+    # "Brantwick" alone is tagged PERSON
+    body = "Shares in Brantwick Holdings rose on Monday. Brantwick said it would cut costs."
+    entities = _typed(nlp, body)
+    assert {name: e.type for name, e in entities.items()} == {"Brantwick Holdings": "organization"}
+    assert entities["Brantwick Holdings"].mentions == 2
+
+
+def test_a_place_is_no_short_form_of_an_organisation() -> None:
+    body = "Hong Kong University bonds rallied. Hong Kong said it would review the deal."
+    mentions = [_m("Hong Kong University", "ORG", 0), _m("Hong Kong", "GPE", body.index("Hong Kong said"))]
+    entities = build_entities("", body, [], mentions)
+    assert {e.name: e.type for e in entities} == {
+        "Hong Kong University": "organization",
+        "Hong Kong": "place",
+    }
+
+
+def test_one_word_person_after_locative_prepositions_is_a_place(nlp: Language) -> None:
+    # tagged ORG, then PERSON
+    body = "Officials in Dunmorrow said the bridge would reopen. Traffic near Dunmorrow was heavy all week."
+    assert {name: e.type for name, e in _typed(nlp, body).items()} == {"Dunmorrow": "place"}
+
+
+def test_locative_rule_leaves_a_possessive_and_an_organisation_short_form_alone() -> None:
+    body = "Critics in Brisco's party doubted it. Brisco denied it."
+    mentions = [_m("Brisco", "PERSON", 11), _m("Brisco", "PERSON", body.rindex("Brisco"))]
+    # "in Brisco's party" is about a person, so the rule does not fire
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {"Brisco": "person"}
+    body = "Quorra Software reported profits. Shares in Quorra rose."
+    mentions = [_m("Quorra Software", "ORG", 0), _m("Quorra", "PERSON", body.rindex("Quorra"))]
+    entities = build_entities("", body, [], mentions)
+    assert {e.name: (e.type, e.mentions) for e in entities} == {"Quorra Software": ("organization", 2)}
+
+
+def test_dateline_is_a_place(nlp: Language) -> None:
+    # "KINGSPORT" is tagged PERSON
+    body = "KINGSPORT (Northern Wire) — Flood waters rose overnight in the river town of Kingsport."
+    entities = _typed(nlp, body)
+    kingsport = entities["Kingsport"]
+    assert (kingsport.type, kingsport.mentions) == ("place", 2)
+    assert body[kingsport.spans[0].start : kingsport.spans[0].end] == "KINGSPORT"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("LONDON (Reuters) - Prices rose.", (0, 6)),
+        ("CAPE TOWN, March 3 (Metro Wire) — Prices rose.", (0, 9)),
+        ("BREAKING — Prices rose.", None),  # no source in brackets: no dateline
+        ("Prices rose in LONDON (Reuters) - today.", None),
+    ],
+)
+def test_find_dateline(body: str, expected: tuple[int, int] | None) -> None:
+    assert find_dateline(body) == expected
+
+
+def test_acronym_is_merged_into_the_organisation(nlp: Language) -> None:
+    body = (
+        "Inspectors from the Marine Safety Authority (MSA) boarded the ferry. "
+        "The MSA said the crew had followed procedures."
+    )
+    entities = _typed(nlp, body)
+    assert {name: e.type for name, e in entities.items()} == {"Marine Safety Authority": "organization"}
+    assert entities["Marine Safety Authority"].mentions == 3
+
+
+def test_lower_case_mentions_are_no_names(nlp: Language) -> None:
+    # "the electoral commission" is tagged ORG
+    body = "Turnout was 61 per cent, according to the electoral commission, which praised volunteers."
+    assert _typed(nlp, body) == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Delacroix.", "Delacroix"), ("Varnell Corp.", "Varnell Corp."), ("Acme Inc.", "Acme Inc.")],
+)
+def test_full_stop_is_kept_on_abbreviations_only(raw: str, expected: str) -> None:
+    assert normalise_mention(raw, 0) == (expected, 0)

@@ -5,16 +5,27 @@ entity of the first paragraph. Title-case headlines confuse NER ("Trump Confirms
 as one PERSON), so title entities are taken from the body's entities found in the title, plus title
 mentions that look like a clean name.
 
-Rules, in order:
+Rules, in order (the linguistic ones live in ``newsflow.enrich.entity_rules``):
 1. keep facet-worthy labels only (people, organisations, places, groups, events, products, laws,
-   works, facilities); dates, times, numbers and money are dropped;
+   works, facilities); dates, times, numbers and money are dropped; fix the spans the small model
+   gets wrong: a coordinated organisation name is one ("Bureau of Climate and Weather", not
+   "Bureau of Climate" + the person "Weather"), an organisation glued to its place is two ("Daily
+   Ledger in Vancouver"), a wire dateline is a place ("DENVER (Metro Wire) —");
 2. normalise each mention: no leading "the", no possessive "'s", no surrounding quotes/punctuation,
-   no line breaks; offsets follow the normalised text;
-3. merge mentions of one entity: same text (case-insensitive); a surname or given name ("Trump",
-   "Xi") into the only person whose full name has it; a trailing part ("Foreign Ministry") into the
-   only longer organisation that ends with it; split compounds ("U.S.-China") into known entities;
-4. the type is decided by the votes of the mentions that use the full name (then by all mentions);
-5. salience combines frequency, presence in the title and in the lead, and first position
+   no line breaks, no sentence full stop ("Okafor." but "Corp."); offsets follow the normalised
+   text; a mention without a capital letter is no name ("electoral commission");
+3. types that rules decide over the model's votes: a name with an organisation head noun
+   ("Lumenfield Software") is an organisation; a full name whose surname is used alone as a speaker
+   ("Iversen said") is a person; a one-word "person" after "in"/"near" ("in Glasgow") is a place;
+4. merge mentions of one entity: same text (case-insensitive); a surname into the only person whose
+   full name ends with it, whatever the model's label (not after "in"/"near": "London" next to "Jack
+   London"); a given name ("Xi") into the only person whose full name starts with it; the name
+   before its head noun ("Lumenfield") or an acronym ("BCW") into the only organisation it
+   abbreviates; a trailing part ("Foreign Ministry") into the only longer organisation that ends with
+   it; split compounds ("U.S.-China") into known entities;
+5. otherwise the type is decided by the votes of the mentions that use the full name (then by all
+   mentions);
+6. salience combines frequency, presence in the title and in the lead, and first position
    (nationality/group adjectives weigh less: they mostly modify other nouns).
 """
 
@@ -28,6 +39,17 @@ from typing import Literal
 
 from spacy.tokens import Doc
 
+from newsflow.enrich.entity_rules import (
+    ORG_HEAD_WORDS,
+    after_locative,
+    dateline_name,
+    find_dateline,
+    is_person_shaped,
+    join_coordinated_orgs,
+    org_head_index,
+    split_org_location,
+    surname_is_a_person,
+)
 from newsflow.models import Entity, EntityType, Span
 
 Field = Literal["title", "body"]
@@ -52,6 +74,8 @@ _LEADING_ARTICLES = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _EDGE_CHARS = "\"'“”‘’«»„‹›()[]{}<>,;:!?*•|/\\–—-_ \t"
 _WORD = re.compile(r"[\w.&'’-]+")
+#: Longest abbreviation with a full stop kept at the end of a name ("Corp.", "Bros.").
+_MAX_ABBREVIATION = 5
 
 #: How much each signal weighs in the salience score (sum = 1).
 W_FREQUENCY, W_TITLE, W_LEAD, W_POSITION = 0.4, 0.3, 0.2, 0.1
@@ -81,19 +105,24 @@ class _Group:
     """Mentions merged into one entity while the article is analysed."""
 
     mentions: list[Mention] = field(default_factory=list)
+    #: A label decided by a rule (organisation head noun, surname used as a speaker), else None.
+    forced: str | None = None
 
     @property
     def canonical(self) -> str:
-        # The longest form (in words, then characters); ties go to the most frequent form.
+        # The longest form (in words, then characters); ties go to the most frequent form, then to
+        # a form that is not all capitals ("Manchester" over a dateline's "MANCHESTER").
         counts = Counter(m.text for m in self.mentions)
-        return max(counts, key=lambda t: (len(_WORD.findall(t)), counts[t], len(t)))
+        return max(counts, key=lambda t: (len(_WORD.findall(t)), counts[t], not t.isupper(), len(t)))
 
     @property
     def words(self) -> tuple[str, ...]:
         return tuple(w.casefold() for w in _WORD.findall(self.canonical))
 
-    def label(self) -> str:
-        canonical = self.canonical.casefold()
+    def label(self, canonical_form: str | None = None) -> str:
+        if self.forced is not None:
+            return self.forced
+        canonical = (canonical_form or self.canonical).casefold()
         full = Counter(m.label for m in self.mentions if m.text.casefold() == canonical)
         every = Counter(m.label for m in self.mentions)
         return max(every, key=lambda lab: (full[lab], every[lab], lab == "PERSON"))
@@ -118,61 +147,165 @@ def normalise_mention(text: str, start: int) -> tuple[str, int] | None:
         if match:
             start += match.end()
             text = text[match.end() :]
-        # A trailing "." is kept: spaCy's tokenizer only leaves it on abbreviations ("U.S.", "Inc.").
+        # A trailing "." is kept: spaCy's tokenizer mostly leaves it on abbreviations ("U.S.", "Inc.").
         text = _POSSESSIVE.sub("", text).rstrip(_EDGE_CHARS)
         if text == before:
             break
+    last = text.rsplit(" ", 1)[-1]
+    if last.endswith(".") and last.count(".") == 1 and len(last) > _MAX_ABBREVIATION:
+        text = text[:-1]  # a sentence's full stop glued to a name ("said Okafor.\n"), no abbreviation
     if not text or not any(ch.isalpha() for ch in text):
         return None
     return text, start
 
 
 def mentions_from_doc(doc: Doc, field_name: Field) -> list[Mention]:
-    """The kept, normalised entity mentions of one spaCy document."""
+    """The kept, normalised entity mentions of one spaCy document.
+
+    Coordinated organisation names are joined first ("Bureau of Climate and Weather"), and an
+    organisation glued to its location is split ("Daily Ledger in Vancouver").
+    """
     found: list[Mention] = []
-    for ent in doc.ents:
-        if ent.label_ not in LABEL_TYPES:
+    for span in join_coordinated_orgs(doc):
+        if span.label not in LABEL_TYPES:
             continue
-        cleaned = normalise_mention(ent.text, ent.start_char)
+        cleaned = normalise_mention(span.text, span.start)
         if cleaned is None:
             continue
         text, start = cleaned
-        found.append(Mention(" ".join(text.split()), ent.label_, field_name, start, start + len(text)))
+        if not any(ch.isupper() for ch in text):
+            continue  # "electoral commission", "km/h": no proper name without a capital letter
+        parts = split_org_location(text, start) if span.label == "ORG" else [(text, start, span.label)]
+        for part, part_start, label in parts:
+            found.append(
+                Mention(" ".join(part.split()), label, field_name, part_start, part_start + len(part))
+            )
     return found
 
 
-def _is_short_form(short: tuple[str, ...], long: tuple[str, ...], long_label: str, short_label: str) -> bool:
-    if len(short) >= len(long) or short_label not in _SHORTENABLE:
+@dataclass(frozen=True)
+class _Form:
+    """What the merge needs to know of a group: its words, label, and how it is used."""
+
+    words: tuple[str, ...]
+    label: str
+    org_stem: tuple[str, ...]  # the words before an organisation head noun ("Lumenfield Software")
+    initials: str  # of a multi-word name's capitalised words, case-folded ("bcw")
+    acronym: bool  # the name is one capitalised word of 2-6 capitals ("BCW")
+    locative: bool  # some mention follows "in", "near", ... ("in Glasgow")
+
+
+def _locative(group: _Group, texts: dict[str, str]) -> bool:
+    return any(after_locative(texts[m.field], m.start, m.end) for m in group.mentions)
+
+
+def _form(group: _Group, texts: dict[str, str]) -> _Form:
+    canonical = group.canonical
+    words = tuple(w.casefold() for w in _WORD.findall(canonical))
+    head = org_head_index(canonical)
+    parts = canonical.split()
+    return _Form(
+        words=words,
+        label=group.label(canonical),
+        org_stem=words[:head] if head and len(words) == len(parts) else (),
+        initials="".join(p[0] for p in parts if p[:1].isupper()).casefold() if len(parts) > 1 else "",
+        acronym=len(parts) == 1 and 2 <= len(canonical) <= 6 and canonical.isalpha() and canonical.isupper(),
+        locative=_locative(group, texts),
+    )
+
+
+def _is_short_form(short: _Form, long: _Form) -> bool:
+    if len(short.words) >= len(long.words):
         return False
-    if len(short) == 1:
-        # "Trump" / "Xi": a surname or given name of a person (never a word of an organisation name:
-        # "Chinese" must not become "Chinese Communist Party").
-        return long_label == "PERSON" and short[0] in (long[0], long[-1])
-    return long_label in _SHORTENABLE and long[-len(short) :] == short
+    if len(short.words) == 1 and long.label == "PERSON":
+        word = short.words[0]
+        if word == long.words[-1] and short.label != "NORP" and not short.locative:
+            # a surname is the person whatever the model called the bare mention ("Iversen said"
+            # as a place), unless it stands where places do ("in London" next to "Jack London")
+            return True
+        # a given name ("Xi") only when the model took it for a person or an organisation
+        return word == long.words[0] and short.label in _SHORTENABLE
+    if long.label == "ORG" and short.words == long.org_stem:
+        # the name before its head noun: "Lumenfield" for "Lumenfield Software", "Eastbrook" for
+        # "Eastbrook Institute of Technology"
+        # (not a place or nationality: "Hong Kong" is no short form of "Hong Kong University")
+        return short.label not in ("GPE", "LOC", "NORP")
+    if short.acronym and long.label == "ORG" and short.words[0] == long.initials:
+        # "BCW" for "Bureau of Climate and Weather" (not a place: "US" is no "Universal Studios")
+        return short.label not in ("GPE", "LOC", "NORP")
+    if len(short.words) == 1 or short.label not in _SHORTENABLE or long.label not in _SHORTENABLE:
+        return False  # never a word of an organisation name: "Chinese" is no "Chinese Communist Party"
+    return long.words[-len(short.words) :] == short.words  # "Foreign Ministry"
 
 
-def _merge_short_forms(groups: dict[str, _Group]) -> dict[str, _Group]:
+def _merge_short_forms(groups: dict[str, _Group], texts: dict[str, str]) -> dict[str, _Group]:
     """Fold each group that is the short form of exactly one longer group into it."""
-    # words and label of every group, computed once and refreshed only for a group that grows
-    # (recomputing them for every pair made this quadratic loop ~10% of the worker's CPU time)
-    info = {key: (group.words, group.label()) for key, group in groups.items()}
-    by_length = sorted(groups, key=lambda k: len(info[k][0]))
+    # what the merge needs of every group, computed once and refreshed only for a group that grows
+    # (recomputing it for every pair made this quadratic loop ~10% of the worker's CPU time)
+    info = {key: _form(group, texts) for key, group in groups.items()}
+    by_length = sorted(groups, key=lambda k: len(info[k].words))
     for key in by_length:
         group = groups.get(key)
         if group is None:
             continue
-        words, label = info[key]
+        form = info[key]
         candidates = [
-            other_key
-            for other_key in groups
-            if other_key != key and _is_short_form(words, info[other_key][0], info[other_key][1], label)
+            other_key for other_key in groups if other_key != key and _is_short_form(form, info[other_key])
         ]
         if len(candidates) == 1:
             target = groups[candidates[0]]
             target.mentions.extend(group.mentions)
             del groups[key]
-            info[candidates[0]] = (target.words, target.label())
+            info[candidates[0]] = _form(target, texts)
     return groups
+
+
+def _decide_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
+    """Types that rules decide over the model's votes (before short forms are merged).
+
+    - a multi-word name with an organisation head noun is an organisation ("Lumenfield Software",
+      "Eastbrook Institute of Technology" tagged PERSON), unless the model calls it a place ("West
+      Bank");
+    - a two- or three-word name ("Priya Iversen", tagged GPE) is a person when its surname is used
+      alone as a speaker or with an age ("Iversen said", "said Iversen", "Iversen, 74,") and never
+      after a locative preposition ("in Ireland" next to "Northern Ireland");
+    - a one-word "person" that stands after a locative preposition ("in Glasgow", "near Accra"), is
+      never a speaker and is no short form of a person's or organisation's name in the article
+      ("Shares in Lumenfield" next to "Lumenfield Software") is a place.
+    """
+    name_parts: set[str] = set()  # words that are part of a person's or organisation's name
+    for group in groups.values():
+        name = group.canonical
+        label = group.label(name)
+        head = org_head_index(name)
+        if head is not None:
+            if label not in ("GPE", "LOC"):
+                group.forced = "ORG"
+                name_parts.add(" ".join(name.split()[:head]))
+            continue
+        if not is_person_shaped(name):
+            continue
+        words = name.split()
+        if label == "PERSON":
+            name_parts.update((words[0], words[-1]))
+            continue
+        bare = groups.get(words[-1].casefold())
+        if bare is not None and _locative(bare, texts):
+            continue
+        if surname_is_a_person(words[-1], (texts["body"], texts["title"])):
+            group.forced = "PERSON"
+            name_parts.update((words[0], words[-1]))
+    for group in groups.values():
+        name = group.canonical
+        if (
+            group.forced is None
+            and " " not in name
+            and name not in name_parts
+            and group.label(name) == "PERSON"
+            and _locative(group, texts)
+            and not surname_is_a_person(name, (texts["body"], texts["title"]))
+        ):
+            group.forced = "GPE"
 
 
 def _alias_index(groups: dict[str, _Group]) -> dict[str, _Group]:
@@ -249,6 +382,7 @@ def lead_end(body: str, max_chars: int = 600) -> int:
     return min(end, stripped_start + max_chars)
 
 
+_HEAD_WORDS = frozenset(w.casefold() for w in ORG_HEAD_WORDS)
 _OPENERS = " \t\"'“‘(«"
 
 
@@ -260,14 +394,18 @@ def _sentence_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in ".!?:\n"
 
 
-def _drop_common_words(groups: dict[str, _Group], title: str, body: str) -> dict[str, _Group]:
+def _drop_common_words(
+    groups: dict[str, _Group], title: str, body: str, dateline: tuple[int, int] | None = None
+) -> dict[str, _Group]:
     """Drop one-word "entities" that are capitalised common words ("Turnout", "Observers").
 
     The small model tags capitalised sentence-initial words as names. A one-word entity is dropped
     when the article also writes it in lower case, or when it only ever stands at the start of a
-    sentence and is no part of a longer name in the article (an ambiguous surname stays).
+    sentence and is no part of a longer name in the article (an ambiguous surname stays). The place
+    of a dateline opens the body but is a name.
     """
-    in_longer_names = {w for g in groups.values() if len(g.words) > 1 for w in g.words}
+    # an organisation head noun alone ("Software company Lumenfield Software ...") is a common noun
+    in_longer_names = {w for g in groups.values() if len(g.words) > 1 for w in g.words} - _HEAD_WORDS
     kept: dict[str, _Group] = {}
     for key, group in groups.items():
         name = group.canonical
@@ -276,7 +414,10 @@ def _drop_common_words(groups: dict[str, _Group], title: str, body: str) -> dict
             texts = {"title": title, "body": body}
             if lower.search(body) or lower.search(title):
                 continue
-            if all(_sentence_initial(texts[m.field], m.start) for m in group.mentions):
+            in_dateline = dateline is not None and any(
+                m.field == "body" and m.start == dateline[0] for m in group.mentions
+            )
+            if not in_dateline and all(_sentence_initial(texts[m.field], m.start) for m in group.mentions):
                 continue
         kept[key] = group
     return kept
@@ -289,12 +430,21 @@ def build_entities(
     body_mentions: Iterable[Mention],
 ) -> tuple[Entity, ...]:
     """Merge the mentions of one article into entities, most salient first."""
+    texts: dict[str, str] = {"title": title, "body": body}
+    body_list = list(body_mentions)
+    dateline = find_dateline(body)
+    if dateline is not None:
+        # "DENVER (Metro Wire) — ...": a place, whatever the model made of it
+        start, end = dateline
+        body_list = [m for m in body_list if m.end <= start or m.start >= end]
+        body_list.insert(0, Mention(dateline_name(body[start:end]), "GPE", "body", start, end))
     groups: dict[str, _Group] = {}
-    for mention in body_mentions:
+    for mention in body_list:
         groups.setdefault(mention.text.casefold(), _Group()).mentions.append(mention)
-    groups = _split_compounds(_merge_short_forms(groups))
+    _decide_types(groups, texts)
+    groups = _split_compounds(_merge_short_forms(groups, texts))
     _title_mentions(title, list(title_mentions), groups)
-    groups = _drop_common_words(_merge_short_forms(groups), title, body)
+    groups = _drop_common_words(_merge_short_forms(groups, texts), title, body, dateline)
     if not groups:
         return ()
     lead = lead_end(body)
