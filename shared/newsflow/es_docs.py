@@ -103,8 +103,14 @@ def bulk_action(
     index: str,
     trace_id: str | None = None,
     indexed_at: datetime | None = None,
+    equal_revision_wins: bool = False,
 ) -> BulkAction:
-    """The bulk action for an enriched article: an externally versioned index, or a delete."""
+    """The bulk action for an enriched article: an externally versioned index, or a delete.
+
+    By default an index of an equal revision is a conflict (a replay changes nothing); with
+    ``equal_revision_wins`` it replaces the document (``external_gte``, used by a rebuild that reads
+    the log in order, where the later record of a revision is the newer one).
+    """
     article = enriched.article
     meta: dict[str, Any] = {"_index": index, "_id": article.id, "version": article.revision}
     if enriched.enrichment is None:
@@ -112,7 +118,7 @@ def bulk_action(
         meta["version_type"] = "external_gte"
         payload = orjson.dumps({"delete": meta}) + b"\n"
         return BulkAction("delete", index, article.id, article.revision, payload)
-    meta["version_type"] = "external"
+    meta["version_type"] = "external_gte" if equal_revision_wins else "external"
     document = to_document(enriched, trace_id=trace_id, indexed_at=indexed_at)
     payload = orjson.dumps({"index": meta}) + b"\n" + orjson.dumps(document) + b"\n"
     return BulkAction("index", index, article.id, article.revision, payload)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeAlias
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
@@ -39,7 +38,7 @@ from aiokafka.structs import RecordMetadata
 from elasticsearch import AsyncElasticsearch
 
 from newsflow.bulk_indexer import Backoff, Outcome, bulk_until_settled
-from newsflow.es_docs import BulkAction, bulk_action, to_document
+from newsflow.es_docs import BulkAction, bulk_action
 from newsflow.es_index import create_index_version, detect_analyzer, put_template, swap_alias
 from newsflow.indexer_settings import IndexerSettings
 from newsflow.kafka_clients import connection_kwargs, make_consumer, make_producer
@@ -133,13 +132,9 @@ def replay_action(
     replay.) This is what lets a plain rebuild pick up re-enriched records republished with the
     article's unchanged revision while the older ones are not compacted away yet.
     """
-    if enriched.enrichment is None:
-        return bulk_action(enriched, index=index)  # a delete is external_gte already
-    article = enriched.article
-    meta = {"_index": index, "_id": article.id, "version": article.revision, "version_type": "external_gte"}
-    document = to_document(enriched, trace_id=trace_id, indexed_at=indexed_at)
-    payload = orjson.dumps({"index": meta}) + b"\n" + orjson.dumps(document) + b"\n"
-    return BulkAction("index", index, article.id, article.revision, payload)
+    return bulk_action(
+        enriched, index=index, trace_id=trace_id, indexed_at=indexed_at, equal_revision_wins=True
+    )
 
 
 def re_enrich(records: Sequence[Record]) -> tuple[list[OutRecord], int]:

@@ -175,8 +175,9 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
-async def committed_all(env: Env) -> bool:
-    """True when the indexer's group has committed the end offset of every partition."""
+async def committed_all(env: Env, *, skip_empty: bool = False) -> bool:
+    """True when the indexer's group has committed the end offset of every partition (of every
+    non-empty one with ``skip_empty``: a group commits nothing for a partition it never read)."""
     partitions = await topic_partitions(env.kafka, env.topics.enriched)
     consumer = make_consumer(env.kafka, group_id=None)
     admin = AIOKafkaAdminClient(**connection_kwargs(env.kafka))
@@ -188,7 +189,11 @@ async def committed_all(env: Env) -> bool:
     finally:
         await consumer.stop()
         await admin.close()
-    return all(tp in committed and committed[tp].offset >= end[tp] for tp in partitions)
+    return all(
+        tp in committed and committed[tp].offset >= end[tp]
+        for tp in partitions
+        if end[tp] > 0 or not skip_empty
+    )
 
 
 async def read_dead_letters(env: Env, count: int, *, within: float = 30) -> list[DeadLetter]:

@@ -10,18 +10,18 @@ from collections.abc import Callable, Sequence
 
 import pytest
 from aiokafka import ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 
 from newsflow import cli
 from newsflow.enrich.pipeline import default_enricher
 from newsflow.es_index import alias_indices, ensure_index
-from newsflow.kafka_clients import connection_kwargs, make_consumer, make_producer
+from newsflow.kafka_clients import make_consumer, make_producer
 from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
 from newsflow.reindex import ReindexReport, reindex, topic_partitions
 from newsflow.serde import HEADER_SCHEMA, HEADER_TRACEPARENT, decode, encode
 from tests.integration.test_indexer_support import (
     Env,
+    committed_all,
     count,
     enriched,
     es_client,
@@ -101,22 +101,6 @@ async def read_topic(env: Env, topic: str) -> list[ConsumerRecord[bytes, bytes]]
     return sorted(records, key=lambda r: (r.partition, r.offset))
 
 
-async def indexer_caught_up(env: Env) -> bool:
-    """True when the live indexer committed the end of every non-empty partition of the enriched topic."""
-    partitions = await topic_partitions(env.kafka, env.topics.enriched)
-    consumer = make_consumer(env.kafka, group_id=None)
-    admin = AIOKafkaAdminClient(**connection_kwargs(env.kafka))
-    await consumer.start()
-    await admin.start()
-    try:
-        end = await consumer.end_offsets(partitions)
-        committed = await admin.list_consumer_group_offsets(env.indexer.group_id)
-    finally:
-        await consumer.stop()
-        await admin.close()
-    return all(tp in committed and committed[tp].offset >= end[tp] for tp in partitions if end[tp] > 0)
-
-
 def current_model_versions() -> list[str]:
     return [f"{c}={v}" for c, v in sorted(default_enricher().models.items())]
 
@@ -159,14 +143,19 @@ async def test_re_enrich_rebuilds_from_raw_republishes_and_dead_letters(
     stale = enriched("wire:a1", 2, title="stale", body=TRUDEAU, people=["Nobody Old"])
     async with es_client(env) as es, running_indexer(env):
         await produce(env, [stale])
-        await wait_until(lambda: indexer_caught_up(env), within=60, what="stale record indexed", interval=0.3)
+        await wait_until(
+            lambda: committed_all(env, skip_empty=True), within=60, what="stale record indexed", interval=0.3
+        )
         [old_index] = await alias_indices(es, env.es.alias)
         await produce_raw(env, raw_topic_content())
 
         report = await rebuild(env, es, env.topics.raw, re_enrich_raw=True)
         # The live indexer sees the republished records: equal revisions are conflicts, nothing changes.
         await wait_until(
-            lambda: indexer_caught_up(env), within=60, what="republished records settled", interval=0.3
+            lambda: committed_all(env, skip_empty=True),
+            within=60,
+            what="republished records settled",
+            interval=0.3,
         )
 
         assert (report.records, report.undecodable, report.enrichment_failures) == (7, 1, 1)
