@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaError,
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
+)
 
 from newsflow.kafka_clients import make_producer
 from newsflow.models import RawArticle
@@ -29,6 +36,11 @@ from newsflow.tracing import TraceContext, new_trace
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA_HEADER = b"raw/1"
+
+#: Errors after which an idempotent producer is broken for good: its sequence numbers (or producer id)
+#: no longer match the broker's — e.g. after a broker restart while batches were in flight — and
+#: aiokafka's sender stops. Only a new producer (a new producer id) can publish again.
+BROKEN_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
 CONTENT_TYPE_JSON = b"application/json"
 
 
@@ -99,6 +111,7 @@ class ArticlePublisher:
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._probe_needed = asyncio.Event()
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def ready(self) -> bool:
@@ -164,6 +177,8 @@ class ArticlePublisher:
         except MessageSizeTooLargeError as exc:
             raise RecordTooLarge(str(exc)) from exc
         except (TimeoutError, KafkaError) as exc:
+            if isinstance(exc, BROKEN_PRODUCER_ERRORS):
+                self._replace_producer(producer, exc)
             self._mark_unhealthy(exc)
             raise KafkaUnavailable(f"kafka did not acknowledge: {type(exc).__name__}") from exc
         finally:
@@ -174,6 +189,16 @@ class ArticlePublisher:
             Delivery(a.id, a.revision, meta.topic, meta.partition, meta.offset)
             for a, meta in zip(articles, results, strict=True)
         ]
+
+    def _replace_producer(self, producer: AIOKafkaProducer, exc: BaseException) -> None:
+        """Drop a broken producer: the supervisor connects a new one; the old one is closed aside."""
+        if self._producer is not producer:
+            return  # already replaced by a concurrent call
+        log.warning("kafka producer broken, connecting a new one error=%s", type(exc).__name__)
+        self._producer = None
+        task = asyncio.create_task(_close_quietly(producer), name="kafka-broken-producer-close")
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def _mark_unhealthy(self, exc: BaseException) -> None:
         if self._healthy:
@@ -234,3 +259,10 @@ class ArticlePublisher:
             return True
         except (TimeoutError, KafkaError, OSError):
             return False
+
+
+async def _close_quietly(producer: AIOKafkaProducer, timeout_s: float = 5.0) -> None:
+    """Stop a producer that is being replaced; its errors no longer matter."""
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(timeout_s):
+            await producer.stop()
