@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from newsflow.enrich.nlp import load_nlp  # noqa: E402
 from newsflow.enrich.pipeline import Enricher  # noqa: E402
 from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
-from newsflow.kafka_clients import ensure_topics, make_consumer, make_producer  # noqa: E402
+from newsflow.kafka import ensure_topics, make_consumer, make_producer  # noqa: E402
 from newsflow.models import RawArticle  # noqa: E402
 from newsflow.serde import encode  # noqa: E402
 from newsflow.settings import KafkaSettings, TopicSettings  # noqa: E402

@@ -23,11 +23,11 @@ from typing import Any
 
 from elasticsearch.helpers import async_bulk
 
-from newsflow.es_client import make_async_es
-from newsflow.es_docs import to_document
-from newsflow.es_index import ensure_index
-from newsflow.indexer_settings import IndexerSettings
-from newsflow.kafka_clients import ensure_topics, make_producer
+from newsflow.index.client import make_async_es
+from newsflow.index.design import ensure_index
+from newsflow.index.documents import to_document
+from newsflow.index.settings import IndexerSettings
+from newsflow.kafka import ensure_topics, make_producer
 from newsflow.models import EnrichedArticle, Enrichment, Entity, RawArticle, Topic
 from newsflow.serde import encode
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings

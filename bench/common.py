@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT / "scripts", ROOT / "bench", ROOT):
+for _path in (ROOT / "bench", ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-import generate_seed_corpus  # noqa: E402
-
 from newsflow.ingest.contract import ArticleIn, scoped_id, to_raw  # noqa: E402
+from newsflow.local import corpus as generate_seed_corpus  # noqa: E402
 from newsflow.models import RawArticle  # noqa: E402
 
 BENCH_SOURCE = "bench"
@@ -83,7 +82,7 @@ class BenchArticle:
 
 
 def corpus(count: int, prefix: str, seed: int = generate_seed_corpus.DEFAULT_SEED) -> list[BenchArticle]:
-    """``count`` seed-corpus articles (scripts/generate_seed_corpus.py) with unique ids ``prefix-N``.
+    """``count`` seed-corpus articles (shared/newsflow/local/corpus.py) with unique ids ``prefix-N``.
 
     Every line of the generated corpus (revisions and wire copies included: they are different
     texts) becomes its own article of revision 1, all of source ``bench`` (one API key).

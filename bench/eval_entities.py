@@ -1,6 +1,6 @@
 """Entity quality of the enrichment on the seed corpus (a script, not a test).
 
-The corpus generator (scripts/generate_seed_corpus.py) knows every person, organisation and place it
+The corpus generator (shared/newsflow/local/corpus.py) knows every person, organisation and place it
 writes, so the English articles of seeds/corpus.jsonl come with a silver standard: a person is a
 "First Surname" of the generator's English name lists found in the text, an organisation one of its
 full organisation names, a place one of its cities or countries. The script enriches the latest
@@ -16,7 +16,6 @@ generator did not plant, like "the Thames", counts as wrong).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import sys
@@ -34,13 +33,9 @@ TYPES = ("person", "organization", "place")
 
 def load_generator() -> ModuleType:
     """The corpus generator module, for its name lists."""
-    path = ROOT / "scripts" / "generate_seed_corpus.py"
-    spec = importlib.util.spec_from_file_location("generate_seed_corpus", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    from newsflow.local import corpus
+
+    return corpus
 
 
 def gold_names(gen: ModuleType) -> dict[str, set[str]]:

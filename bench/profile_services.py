@@ -35,10 +35,10 @@ import bench_ingest as bench_ing
 import common
 import run_all
 
-from newsflow.es_client import make_async_es
-from newsflow.kafka_clients import ensure_topics
+from newsflow.index.client import make_async_es
+from newsflow.kafka import ensure_topics
+from newsflow.local.stack import start_stack, stop_stack
 from newsflow.settings import ElasticsearchSettings, KafkaSettings
-from newsflow.stack import start_stack, stop_stack
 
 OUT = common.ROOT / "bench" / "results"
 

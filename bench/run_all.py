@@ -1,7 +1,7 @@
 """``make bench``: the whole pipeline against its physical limit, in one table.
 
 Brings up a local Kafka + Elasticsearch (or uses the ones given), then measures on the seed corpus
-(scripts/generate_seed_corpus.py, realistic articles of ~370 words):
+(shared/newsflow/local/corpus.py, realistic articles of ~370 words):
 
 1. raw spaCy ``nlp.pipe`` (NER only) words/s and articles/s: the ceiling;
 2. the enrichment function (``Enricher.enrich_batch``, one core, no Kafka) and one enrichment worker
@@ -48,15 +48,15 @@ import common
 import httpx
 import orjson
 
-from newsflow import procs
 from newsflow.enrich.settings import EnrichmentSettings
-from newsflow.es_client import make_async_es
+from newsflow.index.client import make_async_es
 from newsflow.ingest.contract import scoped_id
-from newsflow.kafka_clients import ensure_topics
+from newsflow.kafka import ensure_topics
+from newsflow.local import processes as procs
+from newsflow.local.pipeline import LocalPipeline, PipelineConfig
+from newsflow.local.stack import start_stack, stop_stack
 from newsflow.models import EnrichedArticle, Enrichment
-from newsflow.pipeline_runner import LocalPipeline, PipelineConfig
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
-from newsflow.stack import start_stack, stop_stack
 
 RESULTS = common.ROOT / "bench" / "results"
 DOCS = common.ROOT / "docs" / "benchmarks.md"

@@ -6,7 +6,7 @@ Load it with ``pytest_plugins = ["tests.stack_fixtures"]`` (or ``-p tests.stack_
 
 a. external services: ``NEWSFLOW_TEST_KAFKA_BOOTSTRAP`` and ``NEWSFLOW_TEST_ES_URL`` both set;
 b. Docker, when an engine answers a ping quickly: testcontainers' Kafka (KRaft) and Elasticsearch;
-c. the local process stack (:mod:`newsflow.stack`) in a fresh temp run dir with free ports, so it
+c. the local process stack (:mod:`newsflow.local.stack`) in a fresh temp run dir with free ports, so it
    never collides with a ``make stack-up`` stack; stopped (and its dir removed, unless a test failed
    or ``NEWSFLOW_TEST_KEEP_STACK`` is set) at session end.
 
@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from newsflow.stack import (
+from newsflow.local.stack import (
     StackEndpoints,
     stack_status,
     start_elasticsearch,
@@ -40,7 +40,7 @@ from newsflow.stack import (
     stop_kafka,
     stop_stack,
 )
-from newsflow.stack.watchdog import spawn_watchdog
+from newsflow.local.stack.watchdog import spawn_watchdog
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import threading
 import faust
 
 from newsflow.enrich.settings import EnrichmentSettings
-from newsflow.kafka_clients import ensure_topics
+from newsflow.kafka import ensure_topics
 from newsflow.logs import configure_logging
 from newsflow.settings import KafkaSettings, LogSettings, TopicSettings
 from services.enrichment.app import EnrichmentWorker

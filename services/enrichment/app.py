@@ -35,7 +35,7 @@ from prometheus_client import (
 from newsflow.enrich.pipeline import Enricher
 from newsflow.enrich.records import InRecord, OutRecord, process_records, to_dead_letter
 from newsflow.enrich.settings import EnrichmentSettings
-from newsflow.kafka_clients import connection_kwargs
+from newsflow.kafka import connection_kwargs
 from newsflow.serde import HEADER_TRACEPARENT, header
 from newsflow.settings import KafkaSettings, TopicSettings
 from newsflow.tracing import parse_traceparent

@@ -20,12 +20,12 @@ from aiokafka.errors import KafkaError
 from elasticsearch import ApiError, TransportError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from newsflow.bulk_indexer import Backoff, Stopped
-from newsflow.es_client import make_async_es
-from newsflow.es_index import ensure_index
-from newsflow.indexer_loop import IndexerLoop, IndexerMetrics, consumer_overrides
-from newsflow.indexer_settings import IndexerSettings
-from newsflow.kafka_clients import make_consumer, make_producer
+from newsflow.index.bulk import Backoff, Stopped
+from newsflow.index.client import make_async_es
+from newsflow.index.design import ensure_index
+from newsflow.index.loop import IndexerLoop, IndexerMetrics, consumer_overrides
+from newsflow.index.settings import IndexerSettings
+from newsflow.kafka import make_consumer, make_producer
 from newsflow.logs import configure_logging
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
 

@@ -21,8 +21,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsflow import procs
-from newsflow.pipeline_runner import LocalPipeline, PipelineConfig
+from newsflow.local import processes as procs
+from newsflow.local.pipeline import LocalPipeline, PipelineConfig
 
 SOURCE = "e2e-wire"
 

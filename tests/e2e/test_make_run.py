@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsflow.devrun import load_seeds
+from newsflow.local.run import load_seeds
 
 pytestmark = pytest.mark.integration
 

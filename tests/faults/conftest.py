@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import time
 import uuid
@@ -35,9 +34,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 
-from newsflow import procs
+from newsflow.local import processes as procs
+from newsflow.local.pipeline import SERVICES, LocalPipeline, PipelineConfig
 from newsflow.models import DeadLetter
-from newsflow.pipeline_runner import SERVICES, LocalPipeline, PipelineConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_FILE = ROOT / ".newsflow" / "test-results" / "faults.json"
@@ -54,11 +53,8 @@ Articles = list[dict[str, Any]]
 
 @cache
 def _corpus(count: int, seed: int) -> tuple[Any, ...]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from generate_seed_corpus import generate
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    from newsflow.local.corpus import generate
+
     return tuple(generate(count, seed))
 
 

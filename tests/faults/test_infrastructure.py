@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from newsflow.pipeline_runner import SERVICES
+from newsflow.local.pipeline import SERVICES
 from tests.faults.conftest import (
     PipelineFactory,
     PushLog,

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from newsflow.pipeline_runner import SERVICES
+from newsflow.local.pipeline import SERVICES
 from tests.faults.conftest import (
     PipelineFactory,
     PushLog,

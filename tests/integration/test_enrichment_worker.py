@@ -16,7 +16,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from newsflow.kafka_clients import ensure_topics, make_consumer, make_producer
+from newsflow.kafka import ensure_topics, make_consumer, make_producer
 from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
 from newsflow.serde import encode
 from newsflow.settings import KafkaSettings, TopicSettings

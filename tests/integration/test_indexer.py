@@ -8,7 +8,7 @@ import httpx
 import orjson
 import pytest
 
-from newsflow.search import SearchQuery, search_async
+from newsflow.index.search import SearchQuery, search_async
 from tests.integration.test_indexer_support import (
     ECONOMY,
     POLITICS,

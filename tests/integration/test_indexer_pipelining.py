@@ -15,10 +15,10 @@ import pytest
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from newsflow.es_client import make_async_es
-from newsflow.es_index import ensure_index
-from newsflow.indexer_loop import IndexerLoop, IndexerMetrics, Record, consumer_overrides
-from newsflow.kafka_clients import make_consumer, make_producer
+from newsflow.index.client import make_async_es
+from newsflow.index.design import ensure_index
+from newsflow.index.loop import IndexerLoop, IndexerMetrics, Record, consumer_overrides
+from newsflow.kafka import make_consumer, make_producer
 from tests.integration.test_indexer_support import Env, count, enriched, es_client, make_env, produce
 
 pytestmark = pytest.mark.integration

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.es_client import make_async_es
-from newsflow.indexer_settings import IndexerSettings
-from newsflow.kafka_clients import connection_kwargs, ensure_topics, make_consumer, make_producer
+from newsflow.index.client import make_async_es
+from newsflow.index.reindex import topic_partitions
+from newsflow.index.settings import IndexerSettings
+from newsflow.kafka import connection_kwargs, ensure_topics, make_consumer, make_producer
 from newsflow.models import DeadLetter, EnrichedArticle, Enrichment, Entity, RawArticle, Topic
-from newsflow.reindex import topic_partitions
 from newsflow.serde import HEADER_TRACEPARENT, decode, encode
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 from services.indexer.app import IndexerService

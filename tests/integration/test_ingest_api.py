@@ -19,7 +19,7 @@ from aiokafka.structs import ConsumerRecord
 from newsflow.ingest.auth import sign
 from newsflow.ingest.keys import create_api_key
 from newsflow.ingest.settings import IngestSettings
-from newsflow.kafka_clients import make_consumer
+from newsflow.kafka import make_consumer
 from newsflow.models import RawArticle
 from newsflow.serde import decode, header
 from newsflow.settings import KafkaSettings, TopicSettings

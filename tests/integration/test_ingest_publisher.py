@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import OutOfOrderSequenceNumber
 
 from newsflow.ingest.publisher import ArticlePublisher, KafkaUnavailable
-from newsflow.kafka_clients import make_consumer
+from newsflow.kafka import make_consumer
 from newsflow.models import RawArticle
 from newsflow.settings import KafkaSettings, TopicSettings
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.es_index import alias_indices
-from newsflow.reindex import reindex
+from newsflow.index.design import alias_indices
+from newsflow.index.reindex import reindex
 from tests.integration.test_indexer_support import (
     POLITICS,
     committed_all,

@@ -14,10 +14,10 @@ from elasticsearch import AsyncElasticsearch
 
 from newsflow import cli
 from newsflow.enrich.pipeline import default_enricher
-from newsflow.es_index import alias_indices, ensure_index
-from newsflow.kafka_clients import make_consumer, make_producer
+from newsflow.index.design import alias_indices, ensure_index
+from newsflow.index.reindex import ReindexReport, reindex, topic_partitions
+from newsflow.kafka import make_consumer, make_producer
 from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
-from newsflow.reindex import ReindexReport, reindex, topic_partitions
 from newsflow.serde import HEADER_SCHEMA, HEADER_TRACEPARENT, decode, encode
 from tests.integration.test_indexer_support import (
     Env,

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 import orjson
 import pytest
 
-from newsflow import search_cli
-from newsflow.bulk_indexer import Backoff, bulk_until_settled
-from newsflow.es_docs import bulk_action
-from newsflow.es_index import ensure_index
-from newsflow.search import SearchQuery, search_async
+from newsflow.cli import search as search_cli
+from newsflow.index.bulk import Backoff, bulk_until_settled
+from newsflow.index.design import ensure_index
+from newsflow.index.documents import bulk_action
+from newsflow.index.search import SearchQuery, search_async
 from tests.integration.test_indexer_support import ECONOMY, POLITICS, SPORT, enriched, es_client, make_env
 
 pytestmark = pytest.mark.integration

@@ -22,9 +22,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.stack import StackEndpoints, get_endpoints, stack_status, start_stack, stop_stack
-from newsflow.stack._proc import pid_alive
-from newsflow.stack.manager import STATE_FILE
+from newsflow.local.stack import StackEndpoints, get_endpoints, stack_status, start_stack, stop_stack
+from newsflow.local.stack._proc import pid_alive
+from newsflow.local.stack.manager import STATE_FILE
 from tests.stack_fixtures import LocalStackControl
 
 pytestmark = pytest.mark.integration
@@ -146,7 +146,7 @@ def test_status_cli_json(local_stack_control: LocalStackControl, stack_endpoints
         [
             sys.executable,
             "-m",
-            "newsflow.stack.cli",
+            "newsflow.cli.stack",
             "status",
             "--json",
             "--run-dir",

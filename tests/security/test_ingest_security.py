@@ -32,18 +32,18 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from newsflow.enrich.pipeline import Enricher
 from newsflow.enrich.records import InRecord, process_records
-from newsflow.es_client import make_async_es
-from newsflow.es_docs import to_document
-from newsflow.es_index import mappings
+from newsflow.index.client import make_async_es
+from newsflow.index.design import mappings
+from newsflow.index.documents import to_document
+from newsflow.index.search import SearchQuery, search_async
 from newsflow.ingest.auth import sign
 from newsflow.ingest.contract import derive_id
 from newsflow.ingest.feeds import FeedPoller, FeedRefused
 from newsflow.ingest.keys import create_api_key
 from newsflow.ingest.publisher import ArticlePublisher
 from newsflow.ingest.settings import FeedConfig, IngestSettings
-from newsflow.kafka_clients import connection_kwargs, make_consumer, make_producer
+from newsflow.kafka import connection_kwargs, make_consumer, make_producer
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
-from newsflow.search import SearchQuery, search_async
 from newsflow.serde import decode
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 from services.ingest.app import create_app

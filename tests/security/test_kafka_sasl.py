@@ -23,13 +23,13 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
 from newsflow.ingest.publisher import ArticlePublisher, KafkaUnavailable
-from newsflow.kafka_clients import make_consumer, make_producer
+from newsflow.kafka import make_consumer, make_producer
+from newsflow.local.stack import artifacts, jdk
+from newsflow.local.stack import kafka as kf
+from newsflow.local.stack._proc import free_ports, port_open
 from newsflow.models import RawArticle, utcnow
 from newsflow.serde import decode
 from newsflow.settings import KafkaSettings, TopicSettings
-from newsflow.stack import artifacts, jdk
-from newsflow.stack import kafka as kf
-from newsflow.stack._proc import free_ports, port_open
 
 pytestmark = pytest.mark.integration
 

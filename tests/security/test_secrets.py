@@ -16,12 +16,12 @@ import orjson
 import pytest
 from pydantic import SecretStr
 
-from newsflow.es_client import client_kwargs, make_async_es, make_es
+from newsflow.index.client import client_kwargs, make_async_es, make_es
 from newsflow.ingest.auth import KeyEntry, KeyStore, hash_key, sign
 from newsflow.ingest.keys import create_api_key
-from newsflow.kafka_clients import connection_kwargs
+from newsflow.kafka import connection_kwargs
+from newsflow.local.stack._proc import free_port
 from newsflow.settings import ElasticsearchSettings, KafkaSettings
-from newsflow.stack._proc import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 HMAC_SECRET = "hmac-S3CRET-d41f9a77e2"

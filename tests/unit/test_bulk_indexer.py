@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.bulk_indexer import Backoff, Batch, Outcome, classify_item
+from newsflow.index.bulk import Backoff, Batch, Outcome, classify_item
 
 CONFLICT = {"type": "version_conflict_engine_exception"}
 

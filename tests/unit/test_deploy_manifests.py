@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from newsflow.enrich.settings import EnrichmentSettings
-from newsflow.indexer_settings import IndexerSettings
+from newsflow.index.settings import IndexerSettings
 from newsflow.ingest.auth import KeysFile
 from newsflow.ingest.settings import IngestSettings
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from newsflow.es_docs import bulk_action, to_document
-from newsflow.es_index import mappings
+from newsflow.index.design import mappings
+from newsflow.index.documents import bulk_action, to_document
 from newsflow.models import EnrichedArticle, Enrichment, Entity, Keyword, RawArticle, Span, Topic
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

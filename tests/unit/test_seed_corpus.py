@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import subprocess
@@ -17,15 +16,16 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from newsflow.devrun import load_seeds, push_seeds
 from newsflow.enrich.fingerprint import hamming_distance, is_near_duplicate, simhash
 from newsflow.ingest.contract import ArticleIn, scoped_id
 from newsflow.ingest.html_text import looks_like_html, plain_text
+from newsflow.local import corpus as corpus_module
+from newsflow.local.run import load_seeds, push_seeds
 from newsflow.models import RawArticle
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "seeds" / "corpus.jsonl"
-GENERATOR = ROOT / "scripts" / "generate_seed_corpus.py"
+GENERATOR = [sys.executable, "-m", "newsflow.local.corpus"]
 FIELDS = {
     "id", "source", "url", "title", "body", "published_at", "updated_at", "revision", "authors", "section",
     "language", "tags",
@@ -126,12 +126,7 @@ def test_wire_copies_are_near_duplicates_and_other_articles_are_not(records: lis
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_seed_corpus", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+    return corpus_module
 
 
 def test_people_are_named_in_full_first_and_by_surname_later(records: list[dict[str, Any]]) -> None:
@@ -155,13 +150,13 @@ def test_people_are_named_in_full_first_and_by_surname_later(records: list[dict[
 
 def test_the_generator_is_deterministic_and_reproduces_the_committed_file(tmp_path: Path) -> None:
     out = tmp_path / "corpus.jsonl"
-    subprocess.run([sys.executable, str(GENERATOR), "--out", str(out)], check=True, capture_output=True)
+    subprocess.run([*GENERATOR, "--out", str(out)], check=True, capture_output=True)
     assert out.read_bytes() == CORPUS.read_bytes()
 
 
 def test_the_generator_writes_a_corpus_of_the_requested_size(tmp_path: Path) -> None:
     out = tmp_path / "bench.jsonl"
-    subprocess.run([sys.executable, str(GENERATOR), "--count", "600", "--out", str(out)], check=True)
+    subprocess.run([*GENERATOR, "--count", "600", "--out", str(out)], check=True)
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 600
     ids = {json.loads(line)["id"] for line in lines}

@@ -1,6 +1,6 @@
 """The local Kafka's cluster id must be accepted by the storage tool's argument parser."""
 
-from newsflow.stack.kafka import new_cluster_id
+from newsflow.local.stack.kafka import new_cluster_id
 
 
 def test_cluster_ids_are_22_chars_and_never_look_like_an_option() -> None:

@@ -1,7 +1,7 @@
 """Publishing raw articles to Kafka with the idempotent producer, and knowing whether Kafka is there.
 
 :class:`ArticlePublisher` owns one aiokafka producer (``enable_idempotence``, ``acks=all``, lz4,
-batching; see :func:`newsflow.kafka_clients.make_producer`). It connects in the background with
+batching; see :func:`newsflow.kafka.make_producer`). It connects in the background with
 backoff, so the service starts (and reports not-ready) while Kafka is down and recovers without a
 restart. Every ``publish*`` call returns only after the broker acknowledged every record, or raises
 :class:`KafkaUnavailable`.
@@ -27,7 +27,7 @@ from aiokafka.errors import (
     UnknownProducerId,
 )
 
-from newsflow.kafka_clients import make_producer
+from newsflow.kafka import make_producer
 from newsflow.models import RawArticle
 from newsflow.serde import HEADER_CONTENT_TYPE, HEADER_PUBLISHED_AT, HEADER_SCHEMA, HEADER_TRACEPARENT, encode
 from newsflow.settings import KafkaSettings, TopicSettings
@@ -237,7 +237,7 @@ class ArticlePublisher:
         try:
             await producer.start()
             if self.create_topics:
-                from newsflow.kafka_clients import ensure_topics
+                from newsflow.kafka import ensure_topics
 
                 await ensure_topics(self.kafka, self.topics)
         except BaseException:

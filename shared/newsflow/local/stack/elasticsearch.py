@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsflow.stack import _proc
-from newsflow.stack.artifacts import ElasticsearchDistribution
-from newsflow.stack.jdk import JavaInstall
+from newsflow.local.stack import _proc
+from newsflow.local.stack.artifacts import ElasticsearchDistribution
+from newsflow.local.stack.jdk import JavaInstall
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def elasticsearch_yml(layout: EsLayout, port: int, transport_port: int, cluster_
         "cluster.routing.allocation.disk.watermark.flood_stage": "99%",
         "action.destructive_requires_name": False,
     }
-    lines = ["# Written by newsflow.stack; rewritten on every start."]
+    lines = ["# Written by newsflow.local.stack; rewritten on every start."]
     lines += [f"{k}: {json.dumps(v)}" for k, v in settings.items()]
     return "\n".join(lines) + "\n"
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from newsflow import procs
-from newsflow.stack import stack_status
+from newsflow.local import processes as procs
+from newsflow.local.stack import stack_status
 
 SERVICES = ("ingest", "enrichment", "indexer")
 

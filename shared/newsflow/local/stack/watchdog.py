@@ -1,6 +1,6 @@
 """Stop a stack when the process that owns it dies (e.g. a pytest run killed by a timeout).
 
-``spawn_watchdog(owner_pid, run_dir)`` starts ``python -m newsflow.stack.watchdog`` detached; it
+``spawn_watchdog(owner_pid, run_dir)`` starts ``python -m newsflow.local.stack.watchdog`` detached; it
 polls the owner and, once the owner is gone, runs :func:`stop_stack` on the run dir (and removes
 the dir when asked). The owner normally ends the watchdog itself after a clean shutdown.
 """
@@ -17,8 +17,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsflow.stack import _proc
-from newsflow.stack.manager import stop_stack
+from newsflow.local.stack import _proc
+from newsflow.local.stack.manager import stop_stack
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def spawn_watchdog(owner_pid: int, run_dir: Path, *, remove: bool = False) -> su
     cmd = [
         sys.executable,
         "-m",
-        "newsflow.stack.watchdog",
+        "newsflow.local.stack.watchdog",
         "--owner",
         str(owner_pid),
         "--run-dir",
@@ -82,7 +82,7 @@ def spawn_watchdog(owner_pid: int, run_dir: Path, *, remove: bool = False) -> su
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsflow.stack.watchdog", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m newsflow.local.stack.watchdog", description=__doc__)
     parser.add_argument("--owner", type=int, required=True, help="pid whose death stops the stack")
     parser.add_argument("--run-dir", type=Path, required=True)
     parser.add_argument("--remove", action="store_true", help="delete the run dir after stopping")

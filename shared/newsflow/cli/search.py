@@ -13,9 +13,9 @@ from typing import Any, TextIO, get_args
 import orjson
 from elasticsearch import ApiError, TransportError
 
-from newsflow.es_client import make_es
+from newsflow.index.client import make_es
+from newsflow.index.search import SearchQuery, SearchResult, search
 from newsflow.models import EntityType
-from newsflow.search import SearchQuery, SearchResult, search
 from newsflow.settings import ElasticsearchSettings
 
 

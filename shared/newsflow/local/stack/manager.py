@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from newsflow.stack import _proc, artifacts, jdk
-from newsflow.stack import elasticsearch as es
-from newsflow.stack import kafka as kf
+from newsflow.local.stack import _proc, artifacts, jdk
+from newsflow.local.stack import elasticsearch as es
+from newsflow.local.stack import kafka as kf
 
 logger = logging.getLogger(__name__)
 

@@ -12,15 +12,15 @@ from pathlib import Path
 
 # Each sub-command lives in its own module exposing add_subparser(subparsers) and run(args) -> int.
 SUBCOMMANDS: dict[str, str] = {
-    "stack": "newsflow.stack.cli",
-    "ingest": "newsflow.ingest.cli",
-    "search": "newsflow.search_cli",
-    "reindex": "newsflow.reindex_cli",
-    "status": "newsflow.status",
-    "topics": "newsflow.admin_cli",
-    "index": "newsflow.admin_cli",
-    "run": "newsflow.devrun",
-    "stop": "newsflow.devrun",
+    "stack": "newsflow.cli.stack",
+    "ingest": "newsflow.cli.ingest",
+    "search": "newsflow.cli.search",
+    "reindex": "newsflow.cli.reindex",
+    "status": "newsflow.local.status",
+    "topics": "newsflow.cli.admin",
+    "index": "newsflow.cli.admin",
+    "run": "newsflow.local.run",
+    "stop": "newsflow.local.run",
     "schemas": "newsflow.schemas",
 }
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate newsflow's seed corpus: varied, fictional, redistributable news articles as JSON Lines.
 
 Every line is one article in the ingest API's contract (id, source, url, title, body, published_at,
@@ -17,8 +16,8 @@ What a corpus holds (for ``--count N`` lines):
 
 Usage::
 
-    python scripts/generate_seed_corpus.py                      # seeds/corpus.jsonl, committed size
-    python scripts/generate_seed_corpus.py --count 20000 --out /tmp/bench.jsonl
+    python -m newsflow.local.corpus                      # seeds/corpus.jsonl, committed size
+    python -m newsflow.local.corpus --count 20000 --out /tmp/bench.jsonl
 """
 
 # ruff: noqa: E501  (the story templates are prose: one paragraph a line reads better than wrapped strings)
@@ -41,7 +40,7 @@ from pathlib import Path
 
 DEFAULT_COUNT = 250
 DEFAULT_SEED = 20250203
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "seeds" / "corpus.jsonl"
+DEFAULT_OUT = Path("seeds") / "corpus.jsonl"  # relative to the checkout the command runs in
 START = datetime(2025, 2, 3, 6, 0, tzinfo=UTC)
 MIN_WORDS = 280  # leaves room for a wire copy's edits; the floor of the corpus is 250
 MAX_WORDS = 700  # leaves room for the paragraphs that revisions add; the ceiling is 900

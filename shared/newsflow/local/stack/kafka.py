@@ -15,9 +15,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsflow.stack import _proc
-from newsflow.stack.artifacts import KafkaDistribution
-from newsflow.stack.jdk import JavaInstall
+from newsflow.local.stack import _proc
+from newsflow.local.stack.artifacts import KafkaDistribution
+from newsflow.local.stack.jdk import JavaInstall
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def server_properties(layout: KafkaLayout, port: int, controller_port: int) -> s
         "log.segment.bytes": str(256 * 1024 * 1024),
     }
     lines = [
-        "# Written by newsflow.stack; rewritten on every start.",
+        "# Written by newsflow.local.stack; rewritten on every start.",
         *(f"{k}={v}" for k, v in settings.items()),
     ]
     return "\n".join(lines) + "\n"
@@ -111,7 +111,7 @@ def server_properties(layout: KafkaLayout, port: int, controller_port: int) -> s
 
 def log4j2_properties(layout: KafkaLayout) -> str:
     log = layout.logs / "server.log"
-    return f"""# Written by newsflow.stack
+    return f"""# Written by newsflow.local.stack
 status = warn
 name = newsflow-kafka
 appender.console.type = Console

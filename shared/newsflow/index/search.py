@@ -13,7 +13,7 @@ from typing import Any, Literal
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsflow.es_index import ENTITY_TYPES
+from newsflow.index.design import ENTITY_TYPES
 from newsflow.models import EntityType
 
 Sort = Literal["relevance", "newest", "oldest"]

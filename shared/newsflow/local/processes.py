@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from newsflow.stack import _proc
+from newsflow.local.stack import _proc
 
 log = logging.getLogger(__name__)
 

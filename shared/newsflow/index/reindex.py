@@ -37,11 +37,11 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLarge
 from aiokafka.structs import RecordMetadata
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.bulk_indexer import Backoff, Outcome, bulk_until_settled
-from newsflow.es_docs import BulkAction, bulk_action
-from newsflow.es_index import create_index_version, detect_analyzer, put_template, swap_alias
-from newsflow.indexer_settings import IndexerSettings
-from newsflow.kafka_clients import connection_kwargs, make_consumer, make_producer
+from newsflow.index.bulk import Backoff, Outcome, bulk_until_settled
+from newsflow.index.design import create_index_version, detect_analyzer, put_template, swap_alias
+from newsflow.index.documents import BulkAction, bulk_action
+from newsflow.index.settings import IndexerSettings
+from newsflow.kafka import connection_kwargs, make_consumer, make_producer
 from newsflow.models import EnrichedArticle, RawArticle
 from newsflow.serde import HEADER_TRACEPARENT, DecodeError, Headers, dead_letter, decode, encode, header
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
@@ -87,7 +87,7 @@ class _Origin:
     """What a batch keeps of a document while it is written: where it came from, for a dead letter.
 
     Not the decoded model: it is dropped as soon as the bulk action is built, as in the live indexer
-    (:class:`newsflow.indexer_loop._Decoded`), so its many small objects die young instead of making
+    (:class:`newsflow.index.loop._Decoded`), so its many small objects die young instead of making
     the cyclic garbage collector scan a whole batch of them.
     """
 

@@ -19,18 +19,18 @@ from typing import Any
 
 import httpx
 
-from newsflow import procs
-from newsflow.admin_cli import create_index
+from newsflow.cli.admin import create_index
 from newsflow.ingest.backfill import read_paths
 from newsflow.ingest.contract import publisher_id
 from newsflow.ingest.keys import create_api_key
-from newsflow.kafka_clients import ensure_topics
+from newsflow.kafka import ensure_topics
+from newsflow.local import processes as procs
+from newsflow.local.pipeline import SERVICES, LocalPipeline, PipelineConfig
+from newsflow.local.stack import start_stack, stop_stack
+from newsflow.local.stack._proc import free_ports
 from newsflow.logs import configure_logging
 from newsflow.models import RawArticle
-from newsflow.pipeline_runner import SERVICES, LocalPipeline, PipelineConfig
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
-from newsflow.stack import start_stack, stop_stack
-from newsflow.stack._proc import free_ports
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ async def run_all(run_dir: Path, seeds: Path) -> int:
 
 async def wait_searchable(settings: ElasticsearchSettings, ids: set[str]) -> None:
     """Wait until every id is a searchable document through the alias (deadline-bounded)."""
-    from newsflow.es_client import make_async_es
+    from newsflow.index.client import make_async_es
 
     es = make_async_es(settings)
     deadline = time.monotonic() + SEARCHABLE_TIMEOUT_S
@@ -217,8 +217,8 @@ async def wait_searchable(settings: ElasticsearchSettings, ids: set[str]) -> Non
 
 async def report(settings: ElasticsearchSettings, run_dir: Path, expected: int, elapsed: float) -> str:
     """The closing report: counts, top entities and topics, one example search."""
-    from newsflow.es_client import make_async_es
-    from newsflow.search import SearchQuery, search_async
+    from newsflow.index.client import make_async_es
+    from newsflow.index.search import SearchQuery, search_async
 
     es = make_async_es(settings)
     try:

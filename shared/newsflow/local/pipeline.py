@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from newsflow import procs
 from newsflow.ingest.keys import create_api_key
-from newsflow.stack._proc import free_port
+from newsflow.local import processes as procs
+from newsflow.local.stack._proc import free_port
 
 SERVICES = ("ingest", "enrichment", "indexer")
 _PORT_VARS = {

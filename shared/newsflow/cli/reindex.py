@@ -18,9 +18,9 @@ import orjson
 from elasticsearch import ApiError, TransportError
 from tqdm import tqdm
 
-from newsflow.es_client import make_async_es
-from newsflow.indexer_settings import IndexerSettings
-from newsflow.reindex import ReindexReport, reindex
+from newsflow.index.client import make_async_es
+from newsflow.index.reindex import ReindexReport, reindex
+from newsflow.index.settings import IndexerSettings
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 
 

@@ -18,7 +18,7 @@ from typing import Any, Generic, Literal, TypeVar, cast
 
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
-from newsflow.es_docs import BulkAction
+from newsflow.index.documents import BulkAction
 
 log = logging.getLogger(__name__)
 

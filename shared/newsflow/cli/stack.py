@@ -1,6 +1,6 @@
 """``newsflow stack up|down|status``: the local Kafka + Elasticsearch stack from the command line.
 
-Standalone: ``python -m newsflow.stack.cli up``.
+Standalone: ``python -m newsflow.cli.stack up``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from newsflow.stack import manager
+from newsflow.local.stack import manager
 
 DEFAULT_RUN_DIR = ".newsflow/stack"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from newsflow.kafka_clients import ensure_topics
+from newsflow.kafka import ensure_topics
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 
 
@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def create_index(settings: ElasticsearchSettings) -> str:
     """Create the template, the first index version and the alias unless they exist."""
-    from newsflow.es_client import make_async_es
-    from newsflow.es_index import ensure_index
+    from newsflow.index.client import make_async_es
+    from newsflow.index.design import ensure_index
 
     es = make_async_es(settings)
     try:

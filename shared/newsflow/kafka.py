@@ -1,9 +1,10 @@
-"""Kafka clients configured from settings: an idempotent producer, consumers and topic creation."""
+"""Kafka, once for every stage: topic specs, clients configured from settings, topic creation."""
 
 from __future__ import annotations
 
 import logging
 import ssl
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -11,9 +12,33 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from newsflow.settings import KafkaSettings, TopicSettings
-from newsflow.topics import topic_specs
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """What a topic must look like when we create it."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str]
+
+
+def topic_specs(settings: TopicSettings) -> list[TopicSpec]:
+    """The three topics: raw and enriched are compacted (latest revision per article), the DLQ is not."""
+    compacted = {
+        "cleanup.policy": "compact",
+        "min.compaction.lag.ms": "60000",
+        "segment.ms": "3600000",
+    }
+    dlq = {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 1000)}
+    return [
+        TopicSpec(settings.raw, settings.partitions, settings.replication_factor, compacted),
+        TopicSpec(settings.enriched, settings.partitions, settings.replication_factor, compacted),
+        TopicSpec(settings.dlq, max(1, settings.partitions // 4), settings.replication_factor, dlq),
+    ]
 
 
 def connection_kwargs(settings: KafkaSettings) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def _iso(value: datetime | None) -> str | None:
 def to_document(
     enriched: EnrichedArticle, *, trace_id: str | None = None, indexed_at: datetime | None = None
 ) -> dict[str, Any]:
-    """The Elasticsearch document of an enriched article (the mapping in :mod:`newsflow.es_index`)."""
+    """The Elasticsearch document of an enriched article (the mapping in :mod:`newsflow.index.design`)."""
     article = enriched.article
     enrichment = enriched.enrichment
     if enrichment is None:

@@ -1,0 +1,1 @@
+"""The indexing stage: enriched records into Elasticsearch, reindex and search."""

@@ -1,0 +1,1 @@
+"""The local wing: the stack as processes, the pipeline runner, `newsflow run`, status, the seed corpus."""
