@@ -20,13 +20,13 @@ from aiokafka.errors import KafkaError
 from elasticsearch import ApiError, TransportError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from newsflow.index.bulk import Backoff, Stopped
 from newsflow.index.client import make_async_es
 from newsflow.index.design import ensure_index
 from newsflow.index.loop import IndexerLoop, IndexerMetrics, consumer_overrides
 from newsflow.index.settings import IndexerSettings
 from newsflow.kafka import make_consumer, make_producer
 from newsflow.logs import configure_logging
+from newsflow.retry import Backoff, Stopped
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
 
 log = logging.getLogger(__name__)

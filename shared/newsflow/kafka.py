@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaError,
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    RecordTooLargeError,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 
+from newsflow.retry import Backoff, Stopped, sleep_or_stop
 from newsflow.settings import KafkaSettings, TopicSettings
 
 log = logging.getLogger(__name__)
@@ -116,3 +128,102 @@ async def ensure_topics(kafka: KafkaSettings, topics: TopicSettings) -> list[str
     finally:
         await admin.close()
     return created
+
+
+# ------------------------------------------------------------------------------------ producing
+
+#: Kafka refuses these records for good: retrying cannot help, the record goes to the dead-letter
+#: topic (or, at the HTTP edge, back to the caller) instead.
+REFUSED_FOR_GOOD: tuple[type[Exception], ...] = (MessageSizeTooLargeError, RecordTooLargeError)
+
+#: Errors after which an idempotent producer is broken for good: its sequence numbers (or producer id)
+#: no longer match the broker's — e.g. after a broker restart while batches were in flight — and
+#: aiokafka's sender stops. Only a new producer (a new producer id) can publish again.
+BROKEN_PRODUCER_ERRORS: tuple[type[Exception], ...] = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    ProducerFenced,
+)
+
+#: Errors worth another try with the same producer (the broker or the network is away).
+TRANSIENT_SEND_ERRORS: tuple[type[BaseException], ...] = (KafkaError, OSError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One record to produce."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+#: Starts producing one message and returns the future of its acknowledgement.
+Send = Callable[[Message], Awaitable["asyncio.Future[Any]"]]
+
+
+def producer_send(producer: AIOKafkaProducer) -> Send:
+    """The :data:`Send` of an aiokafka producer."""
+
+    async def send(message: Message) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = await producer.send(
+            message.topic, message.value, key=message.key, headers=list(message.headers)
+        )
+        return future
+
+    return send
+
+
+async def send_until_acked(
+    send: Send,
+    messages: Sequence[Message],
+    *,
+    backoff: Backoff,
+    stop: asyncio.Event | None = None,
+    on_retry: Callable[[BaseException], None] | None = None,
+) -> list[Any]:
+    """Produce ``messages`` in order and return once Kafka acknowledged every one of them.
+
+    The result holds, per message, the acknowledgement (aiokafka's ``RecordMetadata``) or the
+    exception of a message Kafka refuses for good (:data:`REFUSED_FOR_GOOD`): the caller dead-letters
+    it. Transient errors (:data:`TRANSIENT_SEND_ERRORS`) are retried with ``backoff``, forever,
+    resending only the unacknowledged messages, in their order; ``on_retry`` is called each time. A
+    set ``stop`` raises :class:`~newsflow.retry.Stopped` instead of waiting again. Anything else
+    propagates.
+    """
+    results: list[Any] = [None] * len(messages)
+    done = [False] * len(messages)
+    while True:
+        sent: list[tuple[int, asyncio.Future[Any]]] = []
+        error: BaseException | None = None
+        for i, message in enumerate(messages):
+            if done[i]:
+                continue
+            try:
+                sent.append((i, await send(message)))
+            except REFUSED_FOR_GOOD as exc:
+                results[i], done[i] = exc, True
+            except TRANSIENT_SEND_ERRORS as exc:
+                error = exc
+                break
+        outcomes = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+        for (i, _), outcome in zip(sent, outcomes, strict=True):
+            if isinstance(outcome, REFUSED_FOR_GOOD):
+                results[i], done[i] = outcome, True
+            elif isinstance(outcome, TRANSIENT_SEND_ERRORS):
+                error = error or outcome
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                results[i], done[i] = outcome, True
+        if error is None:
+            backoff.reset()
+            return results
+        if on_retry is not None:
+            on_retry(error)
+        delay = backoff.next_delay()
+        log.warning("produce failed, will retry retry_in_s=%.2f error=%r", delay, error)
+        if await sleep_or_stop(delay, stop):
+            raise Stopped() from error

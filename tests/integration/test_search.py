@@ -10,10 +10,11 @@ import orjson
 import pytest
 
 from newsflow.cli import search as search_cli
-from newsflow.index.bulk import Backoff, bulk_until_settled
+from newsflow.index.bulk import bulk_until_settled
 from newsflow.index.design import ensure_index
 from newsflow.index.documents import bulk_action
 from newsflow.index.search import SearchQuery, search_async
+from newsflow.retry import Backoff
 from tests.integration.test_indexer_support import ECONOMY, POLITICS, SPORT, enriched, es_client, make_env
 
 pytestmark = pytest.mark.integration

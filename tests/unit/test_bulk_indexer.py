@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.index.bulk import Backoff, Batch, Outcome, classify_item
+from newsflow.index.bulk import Batch, Outcome, classify_item
+from newsflow.retry import Backoff
 
 CONFLICT = {"type": "version_conflict_engine_exception"}
 

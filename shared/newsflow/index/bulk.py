@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any, Generic, Literal, TypeVar, cast
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
 from newsflow.index.documents import BulkAction
+from newsflow.retry import Backoff, Stopped, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -81,26 +81,6 @@ def classify_item(item: Mapping[str, Any]) -> ItemResult:
 
 
 @dataclass
-class Backoff:
-    """Exponential backoff with full jitter, capped."""
-
-    initial: float = 0.2
-    maximum: float = 30.0
-    factor: float = 2.0
-    attempt: int = 0
-
-    def next_delay(self) -> float:
-        """The delay before the next attempt; grows until ``maximum``."""
-        ceiling = min(self.maximum, self.initial * self.factor**self.attempt)
-        self.attempt += 1
-        return random.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        """Start again from the initial delay (after a success)."""
-        self.attempt = 0
-
-
-@dataclass
 class Batch(Generic[T]):
     """Items gathered for one bulk request, bounded by count, bytes and age."""
 
@@ -143,10 +123,6 @@ class Batch(Generic[T]):
         )
 
 
-class Stopped(Exception):
-    """Raised when a stop was requested while waiting for Elasticsearch: nothing was settled."""
-
-
 @dataclass
 class BulkStats:
     """Counters of one settled batch."""
@@ -184,16 +160,8 @@ async def bulk_until_settled(
     while pending:
         if not first:
             stats.retries += 1
-            delay = backoff.next_delay()
-            if stop is None:
-                await asyncio.sleep(delay)
-            else:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
-                except TimeoutError:
-                    pass
-                else:
-                    raise Stopped()
+            if await sleep_or_stop(backoff.next_delay(), stop):
+                raise Stopped()
         first = False
         body = [actions[i].payload for i in pending]
         try:

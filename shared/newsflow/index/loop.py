@@ -23,10 +23,11 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from elasticsearch import AsyncElasticsearch
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from newsflow.index.bulk import Backoff, Batch, BulkStats, ItemResult, Outcome, Stopped, bulk_until_settled
+from newsflow.index.bulk import Batch, BulkStats, ItemResult, Outcome, bulk_until_settled
 from newsflow.index.documents import BulkAction, bulk_action
 from newsflow.index.settings import IndexerSettings
 from newsflow.models import DeadLetter, EnrichedArticle
+from newsflow.retry import Backoff, Stopped
 from newsflow.serde import HEADER_TRACEPARENT, DecodeError, dead_letter, decode, encode, header
 from newsflow.tracing import parse_traceparent
 

@@ -37,12 +37,13 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLarge
 from aiokafka.structs import RecordMetadata
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.index.bulk import Backoff, Outcome, bulk_until_settled
+from newsflow.index.bulk import Outcome, bulk_until_settled
 from newsflow.index.design import create_index_version, detect_analyzer, put_template, swap_alias
 from newsflow.index.documents import BulkAction, bulk_action
 from newsflow.index.settings import IndexerSettings
 from newsflow.kafka import connection_kwargs, make_consumer, make_producer
 from newsflow.models import EnrichedArticle, RawArticle
+from newsflow.retry import Backoff
 from newsflow.serde import HEADER_TRACEPARENT, DecodeError, Headers, dead_letter, decode, encode, header
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 from newsflow.tracing import parse_traceparent
