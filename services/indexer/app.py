@@ -22,7 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from newsflow.index.client import make_async_es
 from newsflow.index.design import ensure_index
-from newsflow.index.loop import IndexerLoop, IndexerMetrics, consumer_overrides
+from newsflow.index.loop import IndexerLoop, consumer_overrides
+from newsflow.index.metrics import IndexerMetrics
 from newsflow.index.settings import IndexerSettings
 from newsflow.kafka import make_consumer, make_producer
 from newsflow.logs import configure_logging

@@ -17,7 +17,8 @@ from prometheus_client import CollectorRegistry
 
 from newsflow.index.client import make_async_es
 from newsflow.index.design import ensure_index
-from newsflow.index.loop import IndexerLoop, IndexerMetrics, Record, consumer_overrides
+from newsflow.index.loop import IndexerLoop, Record, consumer_overrides
+from newsflow.index.metrics import IndexerMetrics
 from newsflow.kafka import make_consumer, make_producer
 from tests.integration.test_indexer_support import Env, count, enriched, es_client, make_env, produce
 

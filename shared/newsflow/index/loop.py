@@ -21,70 +21,19 @@ from typing import Any, TypeAlias
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from elasticsearch import AsyncElasticsearch
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from newsflow.index.bulk import Batch, BulkStats, ItemResult, Outcome, bulk_until_settled
-from newsflow.index.documents import BulkAction, bulk_action
+from newsflow.index.bulk import Batch, BulkStats, ItemResult, bulk_until_settled
+from newsflow.index.documents import BulkAction
+from newsflow.index.metrics import IndexerMetrics
+from newsflow.index.records import Actions, Origin, letter_message, settle, to_actions, undecodable_letter
 from newsflow.index.settings import IndexerSettings
-from newsflow.models import DeadLetter, EnrichedArticle
+from newsflow.kafka import Message, Send, producer_send, send_until_acked
+from newsflow.models import DeadLetter
 from newsflow.retry import Backoff, Stopped
-from newsflow.serde import HEADER_TRACEPARENT, DecodeError, dead_letter, decode, encode, header
-from newsflow.tracing import parse_traceparent
 
 log = logging.getLogger(__name__)
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
-
-LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 1800, 3600)
-BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-
-
-class IndexerMetrics:
-    """Prometheus metrics of the indexer, registered on ``registry``."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        self.docs = Counter(
-            "newsflow_indexer_docs",
-            "Enriched articles settled by the indexer, by outcome",
-            ["outcome"],
-            registry=registry,
-        )
-        self.batches = Counter("newsflow_indexer_batches", "Batches committed", registry=registry)
-        self.batch_size = Histogram(
-            "newsflow_indexer_batch_size",
-            "Records per settled batch",
-            buckets=BATCH_SIZE_BUCKETS,
-            registry=registry,
-        )
-        self.batch_seconds = Histogram(
-            "newsflow_indexer_batch_seconds",
-            "Time to settle one batch (bulk + retries + DLQ)",
-            registry=registry,
-        )
-        self.bulk_retries = Counter(
-            "newsflow_indexer_bulk_retries", "Bulk attempts beyond the first", registry=registry
-        )
-        self.commit_failures = Counter(
-            "newsflow_indexer_commit_failures", "Offset commits refused (rebalance)", registry=registry
-        )
-        self.end_to_end = Histogram(
-            "newsflow_end_to_end_latency_seconds",
-            "Indexed acknowledgement time minus the article's ingested_at",
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.es_available = Gauge(
-            "newsflow_indexer_elasticsearch_available",
-            "1 when the last bulk request reached Elasticsearch",
-            registry=registry,
-        )
-        self.consumer_lag = Gauge(
-            "newsflow_consumer_lag",
-            "Records not yet consumed per assigned partition (high watermark minus position)",
-            ["topic", "partition"],
-            registry=registry,
-        )
 
 
 @dataclass
@@ -102,32 +51,13 @@ class BatchReport:
     trace_ids: list[str] = field(default_factory=list)  # distinct, first few, for the summary log line
 
 
-@dataclass(frozen=True, slots=True)
-class _Decoded:
-    """What the indexer keeps of a decoded record while its batch is written.
-
-    Not the decoded model: it is dropped as soon as its bulk action is built, so its many small
-    objects die young (freed by reference counting) instead of surviving into the older garbage
-    collector generations, whose collections then scan the whole batch (this cost more than the
-    decoding itself: docs/index-and-search.md).
-    """
-
-    record: Record
-    article_id: str
-    revision: int
-    ingested_at: float
-    trace_id: str | None
-
-
 @dataclass
 class Prepared:
     """A decoded batch, ready to be written."""
 
     records: Sequence[Record]
     report: BatchReport
-    letters: list[tuple[Record, DeadLetter]]
-    decoded: list[_Decoded]
-    actions: list[BulkAction]
+    batch: Actions
     started: float
 
 
@@ -161,6 +91,7 @@ class IndexerLoop:
     ) -> None:
         self.consumer = consumer
         self.producer = producer
+        self.send = producer_send(producer)
         self.es = es
         self.settings = settings
         self.alias = alias
@@ -256,38 +187,36 @@ class IndexerLoop:
     def prepare(self, records: Sequence[Record]) -> Prepared:
         """Decode a batch and build its bulk actions (CPU only; undecodable records become letters)."""
         started = time.perf_counter()
-        report = BatchReport(records=len(records))
-        letters: list[tuple[Record, DeadLetter]] = []
-        decoded: list[_Decoded] = []
-        actions: list[BulkAction] = []
-        indexed_at = datetime.now(UTC)
-        for record in records:
-            try:
-                enriched = decode(record.value, EnrichedArticle)
-            except DecodeError as exc:
-                letters.append((record, self._letter(record, exc.error_type, exc.reason)))
-                report.decode_errors += 1
-                continue
-            trace = parse_traceparent(header(record.headers, HEADER_TRACEPARENT))
-            trace_id = trace.trace_id if trace else None
-            actions.append(bulk_action(enriched, index=self.alias, trace_id=trace_id, indexed_at=indexed_at))
-            article = enriched.article
-            decoded.append(
-                _Decoded(record, article.id, article.revision, article.ingested_at.timestamp(), trace_id)
-            )
-            if trace_id and trace_id not in report.trace_ids and len(report.trace_ids) < 10:
-                report.trace_ids.append(trace_id)
-        return Prepared(records, report, letters, decoded, actions, started)
+        batch = to_actions(
+            (Origin.of(r.topic, r.partition, r.offset, r.key, r.value, r.headers) for r in records),
+            index=self.alias,
+            indexed_at=datetime.now(UTC),
+        )
+        report = BatchReport(
+            records=len(records), decode_errors=len(batch.undecodable), trace_ids=batch.trace_ids
+        )
+        return Prepared(records, report, batch, started)
 
     async def write(self, prepared: Prepared, stop: asyncio.Event | None = None) -> BatchReport:
         """Bulk-write a prepared batch and dead-letter what cannot be indexed. Raises Stopped."""
-        report, letters = prepared.report, prepared.letters
-        results, stats = await self._bulk(prepared.actions, stop)
-        acked = time.time()
-        for item, action, result in zip(prepared.decoded, prepared.actions, results, strict=True):
-            self._account(item, action, result, acked, report, letters)
+        report, batch = prepared.report, prepared.batch
+        results, stats = await self._bulk(batch.actions, stop)
+        settled = settle(batch.actions, batch.pending, results, acked_at=time.time())
+        report.indexed, report.deleted, report.conflicts = settled.indexed, settled.deleted, settled.conflicts
         report.retries = stats.retries
-        await self._send_letters(letters, stop)
+        for latency in settled.latencies:
+            self.metrics.end_to_end.observe(latency)
+        if log.isEnabledFor(logging.DEBUG):
+            for item in settled.written:
+                log.debug(
+                    "article indexed article_id=%s revision=%d trace_id=%s",
+                    item.article_id,
+                    item.revision,
+                    item.trace_id,
+                    extra={"article_id": item.article_id, "trace_id": item.trace_id},
+                )
+        letters = [undecodable_letter(u) for u in batch.undecodable] + settled.letters
+        await send_dead_letters(self.send, letters, self.dlq_topic, backoff=self._letter_backoff(), stop=stop)
         report.dlq = len(letters)
         report.millis = (time.perf_counter() - prepared.started) * 1000
         self._observe(report)
@@ -309,90 +238,8 @@ class IndexerLoop:
             on_available=self._available,
         )
 
-    def _account(
-        self,
-        item: _Decoded,
-        action: BulkAction,
-        result: ItemResult,
-        acked: float,
-        report: BatchReport,
-        letters: list[tuple[Record, DeadLetter]],
-    ) -> None:
-        if result.outcome is Outcome.OK:
-            if action.op == "delete":
-                report.deleted += 1
-            else:
-                report.indexed += 1
-            self.metrics.end_to_end.observe(max(0.0, acked - item.ingested_at))
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug(
-                    "article indexed article_id=%s revision=%d op=%s trace_id=%s",
-                    item.article_id,
-                    item.revision,
-                    action.op,
-                    item.trace_id,
-                    extra={"article_id": item.article_id, "trace_id": item.trace_id},
-                )
-        elif result.outcome is Outcome.CONFLICT:
-            report.conflicts += 1
-        else:
-            reason = f"elasticsearch rejected the document (HTTP {result.status}): {result.reason}"
-            letters.append(
-                (item.record, self._letter(item.record, result.error_type or "ElasticsearchRejected", reason))
-            )
-
-    def _letter(self, record: Record, error_type: str, reason: str) -> DeadLetter:
-        return dead_letter(
-            stage="indexer",
-            error_type=error_type,
-            reason=reason,
-            payload=record.value,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-        )
-
-    async def _send_letters(
-        self, letters: Sequence[tuple[Record, DeadLetter]], stop: asyncio.Event | None
-    ) -> None:
-        """Produce the dead letters and wait for Kafka's acknowledgement (retrying on Kafka errors)."""
-        if not letters:
-            return
-        backoff = Backoff(self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds)
-        while True:
-            try:
-                futures = []
-                for record, letter in letters:
-                    headers: list[tuple[str, bytes]] = [
-                        (k, v) for k, v in (record.headers or ()) if k == HEADER_TRACEPARENT
-                    ]
-                    value = encode(letter)
-                    futures.append(
-                        await self.producer.send(self.dlq_topic, value, key=record.key, headers=headers)
-                    )
-                    trace = parse_traceparent(header(record.headers, HEADER_TRACEPARENT))
-                    trace_id = trace.trace_id if trace else None
-                    article_id = letter.article_id or letter.key
-                    log.warning(
-                        "dead-lettered stage=indexer topic=%s partition=%d offset=%d key=%s "
-                        "error_type=%s trace_id=%s reason=%s",
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        letter.key,
-                        letter.error_type,
-                        trace_id,
-                        letter.reason[:500],
-                        extra={"article_id": article_id, "trace_id": trace_id},
-                    )
-                await asyncio.gather(*futures)
-                return
-            except KafkaError as exc:
-                log.warning("dead-letter produce failed, will retry error=%s", exc)
-                if stop is not None and stop.is_set():
-                    raise Stopped() from exc
-                await asyncio.sleep(backoff.next_delay())
+    def _letter_backoff(self) -> Backoff:
+        return Backoff(self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds)
 
     async def commit(self, records: Sequence[Record]) -> None:
         """Commit the offsets after ``records``.
@@ -457,3 +304,47 @@ def consumer_overrides(settings: IndexerSettings) -> dict[str, Any]:
         "max_poll_interval_ms": settings.max_poll_interval_ms,
         "fetch_max_bytes": max(52_428_800, settings.batch_max_bytes * 2),
     }
+
+
+async def send_letters(
+    send: Send, messages: Sequence[Message], *, backoff: Backoff, stop: asyncio.Event | None = None
+) -> None:
+    """Produce dead-letter records and return once Kafka acknowledged every one.
+
+    Transient errors are retried (:func:`newsflow.kafka.send_until_acked`). A dead letter Kafka
+    refuses for good (too large even for the dead-letter topic) would be lost: that raises instead.
+    """
+    if not messages:
+        return
+    acks = await send_until_acked(send, messages, backoff=backoff, stop=stop)
+    for message, ack in zip(messages, acks, strict=True):
+        if isinstance(ack, Exception):
+            raise RuntimeError(f"Kafka refused a dead letter for {message.key!r}: {ack!r}")
+
+
+async def send_dead_letters(
+    send: Send,
+    letters: Sequence[tuple[Origin, DeadLetter]],
+    dlq_topic: str,
+    *,
+    backoff: Backoff,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Log and produce the indexer's dead letters, each keyed like its article and carrying its trace."""
+    for origin, letter in letters:
+        trace_id = origin.trace_id
+        log.warning(
+            "dead-lettered stage=%s topic=%s partition=%s offset=%s key=%s error_type=%s "
+            "trace_id=%s reason=%s",
+            letter.stage,
+            origin.topic,
+            origin.partition,
+            origin.offset,
+            letter.key,
+            letter.error_type,
+            trace_id,
+            letter.reason[:500],
+            extra={"article_id": letter.article_id or letter.key, "trace_id": trace_id},
+        )
+    messages = [letter_message(origin, letter, dlq_topic) for origin, letter in letters]
+    await send_letters(send, messages, backoff=backoff, stop=stop)

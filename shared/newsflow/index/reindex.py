@@ -11,14 +11,17 @@ changed, with the enrichment worker's own code (:func:`newsflow.enrich.records.p
 ``republish`` is off, every re-enriched article and retraction is also produced to the enriched topic
 (keyed by article id, headers as the worker writes them) and acknowledged by Kafka before its batch is
 indexed, so the compacted enriched topic holds the new enrichment and a later plain rebuild gives the same
-index, even before compaction removed the older records of the same revision (:func:`replay_action`).
+index, even before compaction removed the older records of the same revision (a replay writes with
+``equal_revision_wins``: :func:`newsflow.index.records.to_actions`).
 The live indexer sees those records again with the same (id, revision): Elasticsearch answers a version
 conflict, which it counts as a success.
 
 Every article ends up indexed or in the dead-letter topic with a reason: an article whose enrichment
 fails is dead-lettered as the worker does (stage ``enrichment``), and a document the new index rejects is
-dead-lettered as the live indexer does (stage ``indexer``). Undecodable records are only counted: the
-stage that consumed them first has dead-lettered them already. A dry run produces and writes nothing.
+dead-lettered as the live indexer does (stage ``indexer``): documents are built and judged by the same
+pure functions as the live indexer's (:mod:`newsflow.index.records`). Undecodable records are only
+counted: the stage that consumed them first has dead-lettered them already. A dry run produces and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -29,24 +32,30 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 from aiokafka.structs import RecordMetadata
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.index.bulk import Outcome, bulk_until_settled
+from newsflow.index.bulk import bulk_until_settled
 from newsflow.index.design import create_index_version, detect_analyzer, put_template, swap_alias
-from newsflow.index.documents import BulkAction, bulk_action
+from newsflow.index.loop import send_dead_letters, send_letters
+from newsflow.index.records import Actions, Origin, settle, to_actions
 from newsflow.index.settings import IndexerSettings
-from newsflow.kafka import connection_kwargs, make_consumer, make_producer
-from newsflow.models import EnrichedArticle, RawArticle
+from newsflow.kafka import (
+    Message,
+    connection_kwargs,
+    make_consumer,
+    make_producer,
+    producer_send,
+    send_until_acked,
+)
+from newsflow.models import RawArticle
 from newsflow.retry import Backoff
-from newsflow.serde import HEADER_TRACEPARENT, DecodeError, Headers, dead_letter, decode, encode, header
+from newsflow.serde import DecodeError, decode
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
-from newsflow.tracing import parse_traceparent
 
 if TYPE_CHECKING:  # the enrichment modules load spaCy: imported at run time only when re-enriching
     from newsflow.enrich.records import InRecord, OutRecord
@@ -56,8 +65,8 @@ log = logging.getLogger(__name__)
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Progress = Callable[[int, int], None]  # (offsets done, offsets total)
 
-#: Kafka refuses these records for good (retrying cannot help): the record is dead-lettered instead.
-_REFUSED = (MessageSizeTooLargeError, RecordTooLargeError)
+#: The index name a dry run builds its (never sent) bulk actions against.
+DRY_RUN_INDEX = "dry-run"
 
 
 @dataclass
@@ -81,61 +90,6 @@ class ReindexReport:
     caught_up: int = 0
     seconds: float = 0.0
     rejections: list[str] = field(default_factory=list)  # a sample of Elasticsearch's reasons
-
-
-@dataclass(frozen=True, slots=True)
-class _Origin:
-    """What a batch keeps of a document while it is written: where it came from, for a dead letter.
-
-    Not the decoded model: it is dropped as soon as the bulk action is built, as in the live indexer
-    (:class:`newsflow.index.loop._Decoded`), so its many small objects die young instead of making
-    the cyclic garbage collector scan a whole batch of them.
-    """
-
-    topic: str | None
-    partition: int | None
-    offset: int | None
-    key: bytes | None
-    value: bytes
-    traceparent: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Message:
-    """One record to produce."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...]
-
-
-def _traceparent(headers: Headers | None) -> bytes | None:
-    for key, value in headers or ():
-        if key == HEADER_TRACEPARENT:
-            return value
-    return None
-
-
-def _trace_id(headers: Headers | None) -> str | None:
-    trace = parse_traceparent(header(headers, HEADER_TRACEPARENT))
-    return trace.trace_id if trace else None
-
-
-def replay_action(
-    enriched: EnrichedArticle, *, index: str, trace_id: str | None, indexed_at: datetime
-) -> BulkAction:
-    """The bulk action of a replayed record: as the live indexer's, but ``external_gte``.
-
-    A replay reads each partition in offset order, so among records of one article with the same
-    revision the last one wins, as Kafka's compaction will eventually decide; a lower revision still
-    never overwrites a higher one. (The live indexer keeps the first: for it, an equal revision is a
-    replay.) This is what lets a plain rebuild pick up re-enriched records republished with the
-    article's unchanged revision while the older ones are not compacted away yet.
-    """
-    return bulk_action(
-        enriched, index=index, trace_id=trace_id, indexed_at=indexed_at, equal_revision_wins=True
-    )
 
 
 def re_enrich(records: Sequence[Record]) -> tuple[list[OutRecord], int]:
@@ -185,51 +139,22 @@ class _Producer:
         self.settings = settings
         self.producer: AIOKafkaProducer | None = None
 
-    async def send_all(self, messages: Sequence[_Message]) -> list[RecordMetadata | Exception]:
-        """Produce ``messages`` in order and wait until Kafka acknowledged each one.
+    async def send(self, message: Message) -> asyncio.Future[Any]:
+        """A :data:`newsflow.kafka.Send` that starts the producer on first use."""
+        if self.producer is None:
+            producer = make_producer(self.kafka)
+            await producer.start()
+            self.producer = producer
+        return await producer_send(self.producer)(message)
 
-        Transient errors are retried with backoff, forever (the unacknowledged messages again, in
-        order); a message Kafka refuses for good (too large) gets its exception instead of metadata.
-        """
+    def backoff(self) -> Backoff:
+        return Backoff(self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds)
+
+    async def send_all(self, messages: Sequence[Message]) -> list[Any]:
+        """Produce ``messages`` in order; per message its metadata or Kafka's refusal for good."""
         if not messages:
             return []
-        if self.producer is None:
-            self.producer = make_producer(self.kafka)
-            await self.producer.start()
-        producer = self.producer
-        results: list[RecordMetadata | Exception | None] = [None] * len(messages)
-        backoff = Backoff(self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds)
-        while True:
-            sent: list[tuple[int, asyncio.Future[RecordMetadata]]] = []
-            error: BaseException | None = None
-            for i, message in enumerate(messages):
-                if results[i] is not None:
-                    continue
-                try:
-                    future = await producer.send(
-                        message.topic, message.value, key=message.key, headers=list(message.headers)
-                    )
-                except _REFUSED as exc:
-                    results[i] = exc
-                    continue
-                except (KafkaError, OSError) as exc:
-                    error = exc
-                    break
-                sent.append((i, future))
-            outcomes = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
-            for (i, _), outcome in zip(sent, outcomes, strict=True):
-                if isinstance(outcome, _REFUSED):
-                    results[i] = outcome
-                elif isinstance(outcome, KafkaError | OSError | TimeoutError):
-                    error = error or outcome
-                elif isinstance(outcome, BaseException):
-                    raise outcome
-                else:
-                    results[i] = outcome
-            if error is None:
-                return [r for r in results if r is not None]
-            log.warning("reindex produce failed, will retry error=%r", error)
-            await asyncio.sleep(backoff.next_delay())
+        return await send_until_acked(self.send, messages, backoff=self.backoff())
 
     async def stop(self) -> None:
         if self.producer is not None:
@@ -301,69 +226,38 @@ class _Replayer:
         report = self.report
         report.records += len(records)
         if self.reenrich:
-            actions, origins = await self._re_enriched(records, index)
+            batch = await self._re_enriched(records, index)
         else:
-            actions, origins = self._decoded(records, index)
-        if index is None or not actions:
+            batch = to_actions(
+                (Origin.of(r.topic, r.partition, r.offset, r.key, r.value, r.headers) for r in records),
+                index=index or DRY_RUN_INDEX,
+                indexed_at=datetime.now(UTC),
+                equal_revision_wins=True,
+            )
+            report.undecodable += len(batch.undecodable)  # the live indexer dead-lettered them
+        if index is None:
+            deletes = sum(1 for action in batch.actions if action.op == "delete")
+            report.deleted += deletes
+            report.indexed += len(batch.actions) - deletes
             return
-        results, stats = await bulk_until_settled(self.es, actions, backoff=self.backoff)
-        report.conflicts += stats.conflicts
-        report.rejected += stats.rejected
-        letters: list[_Message] = []
-        for action, origin, result in zip(actions, origins, results, strict=True):
-            if result.outcome is Outcome.OK:
-                if action.op == "delete":
-                    report.deleted += 1
-                else:
-                    report.indexed += 1
-            elif result.outcome is Outcome.REJECTED:
-                reason = f"elasticsearch rejected the document (HTTP {result.status}): {result.reason}"
-                letters.append(
-                    self._indexer_letter(origin, result.error_type or "ElasticsearchRejected", reason)
-                )
-                if len(report.rejections) < 10:
-                    report.rejections.append(f"{action.doc_id}: {result.reason}")
-        await self._dead_letter(letters)
+        if not batch.actions:
+            return
+        results, _ = await bulk_until_settled(self.es, batch.actions, backoff=self.backoff)
+        settled = settle(batch.actions, batch.pending, results, acked_at=time.time())
+        report.indexed += settled.indexed
+        report.deleted += settled.deleted
+        report.conflicts += settled.conflicts
+        report.rejected += len(settled.letters)
+        room = max(0, 10 - len(report.rejections))
+        report.rejections += [
+            f"{letter.article_id or letter.key}: {letter.reason}" for _, letter in settled.letters[:room]
+        ]
+        await send_dead_letters(
+            self.producer.send, settled.letters, self.topics.dlq, backoff=self.producer.backoff()
+        )
+        report.dead_lettered += len(settled.letters)
 
-    def _decoded(
-        self, records: Sequence[Record], index: str | None
-    ) -> tuple[list[BulkAction], list[_Origin]]:
-        """Enriched records to bulk actions, built while decoding (the models are not kept)."""
-        report = self.report
-        actions: list[BulkAction] = []
-        origins: list[_Origin] = []
-        indexed_at = datetime.now(UTC)
-        for record in records:
-            try:
-                enriched = decode(record.value, EnrichedArticle)
-            except DecodeError:
-                report.undecodable += 1  # the live indexer dead-lettered it
-                continue
-            if index is None:
-                if enriched.enrichment is None:
-                    report.deleted += 1
-                else:
-                    report.indexed += 1
-                continue
-            headers = record.headers
-            actions.append(
-                replay_action(enriched, index=index, trace_id=_trace_id(headers), indexed_at=indexed_at)
-            )
-            origins.append(
-                _Origin(
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    record.key,
-                    record.value,
-                    _traceparent(headers),
-                )
-            )
-        return actions, origins
-
-    async def _re_enriched(
-        self, records: Sequence[Record], index: str | None
-    ) -> tuple[list[BulkAction], list[_Origin]]:
+    async def _re_enriched(self, records: Sequence[Record], index: str | None) -> Actions:
         """Raw records enriched again; republished and dead-lettered (acknowledged) before indexing."""
         report = self.report
         outputs, undecodable = await asyncio.to_thread(re_enrich, records)
@@ -375,14 +269,14 @@ class _Replayer:
                     report.deleted += 1
                 elif out.kind == "enriched":
                     report.indexed += 1
-            return [], []
+            return Actions()
         # Kafka first, in input order: the enriched topic then holds what the new index will hold.
         produced = [out for out in outputs if out.destination == "dlq" or self.republish]
         acks = await self.producer.send_all([self._message(out) for out in produced])
         documents: list[tuple[OutRecord, RecordMetadata | None]] = []
         if not self.republish:
             documents = [(out, None) for out in outputs if out.destination == "enriched"]
-        refused: list[_Message] = []
+        refused: list[Message] = []
         for out, ack in zip(produced, acks, strict=True):
             if not isinstance(ack, RecordMetadata):
                 if out.destination == "dlq":
@@ -397,29 +291,25 @@ class _Replayer:
             else:
                 report.republished += 1
                 documents.append((out, ack))
-        await self._dead_letter(refused)
-        actions: list[BulkAction] = []
-        origins: list[_Origin] = []
-        indexed_at = datetime.now(UTC)
-        for out, where in documents:
-            enriched = decode(out.value, EnrichedArticle)  # what a plain rebuild would read back
-            trace_id = _trace_id(out.headers)
-            actions.append(replay_action(enriched, index=index, trace_id=trace_id, indexed_at=indexed_at))
-            origins.append(
-                _Origin(
-                    where.topic if where else None,
-                    where.partition if where else None,
-                    where.offset if where else None,
-                    out.key,
-                    out.value,
-                    _traceparent(out.headers),
-                )
+        await send_letters(self.producer.send, refused, backoff=self.producer.backoff())
+        report.dead_lettered += len(refused)
+        origins = (
+            Origin.of(
+                where.topic if where else None,
+                where.partition if where else None,
+                where.offset if where else None,
+                out.key,
+                out.value,
+                out.headers,
             )
-        return actions, origins
+            for out, where in documents
+        )
+        # decoded again from the bytes written: what a plain rebuild would read back
+        return to_actions(origins, index=index, indexed_at=datetime.now(UTC), equal_revision_wins=True)
 
-    def _message(self, out: OutRecord) -> _Message:
+    def _message(self, out: OutRecord) -> Message:
         topic = self.topics.enriched if out.destination == "enriched" else self.topics.dlq
-        return _Message(topic, out.key, out.value, out.headers)
+        return Message(topic, out.key, out.value, out.headers)
 
     @staticmethod
     def _refused_letter(out: OutRecord, error: Exception) -> OutRecord:
@@ -428,27 +318,6 @@ class _Replayer:
         return to_dead_letter(
             out.source, type(error).__name__, f"producing the enriched record failed: {error}"
         )
-
-    def _indexer_letter(self, origin: _Origin, error_type: str, reason: str) -> _Message:
-        letter = dead_letter(
-            stage="indexer",
-            error_type=error_type,
-            reason=reason,
-            payload=origin.value,
-            topic=origin.topic,
-            partition=origin.partition,
-            offset=origin.offset,
-            key=origin.key,
-        )
-        headers = ((HEADER_TRACEPARENT, origin.traceparent),) if origin.traceparent else ()
-        return _Message(self.topics.dlq, origin.key, encode(letter), headers)
-
-    async def _dead_letter(self, letters: Sequence[_Message]) -> None:
-        for letter, ack in zip(letters, await self.producer.send_all(letters), strict=True):
-            if not isinstance(ack, RecordMetadata):
-                raise RuntimeError(f"Kafka refused a dead letter for {letter.key!r}: {ack!r}")
-            self.report.dead_lettered += 1
-            log.warning("reindex dead-lettered topic=%s key=%r", letter.topic, letter.key)
 
 
 async def reindex(
