@@ -46,10 +46,11 @@ test-unit: $(STAMP) ## unit tests only (no Kafka, no Elasticsearch)
 test-integration: $(STAMP) ## integration tests only
 	$(PY) -m pytest -ra tests/integration
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy and the import contract (cli → local → stages → kernel)
 	$(VENV)/bin/ruff check shared services tests bench scripts
 	$(VENV)/bin/ruff format --check shared services tests bench scripts
 	$(VENV)/bin/mypy shared/newsflow services
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP) ## run the benchmarks and print the tables (see docs/benchmarks.md)
 	$(PY) bench/run_all.py

@@ -7,7 +7,6 @@ the index exists and the last bulk request reached Elasticsearch; ``/metrics`` s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import signal
@@ -27,12 +26,15 @@ from newsflow.index.metrics import IndexerMetrics
 from newsflow.index.settings import IndexerSettings
 from newsflow.kafka import make_consumer, make_producer
 from newsflow.logs import configure_logging
-from newsflow.retry import Backoff, Stopped
+from newsflow.retry import Backoff, Stopped, retry_until
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: What "not there yet" looks like while Kafka or Elasticsearch start or restart.
+_UNAVAILABLE = (KafkaError, TransportError, ApiError, OSError)
 
 
 class IndexerService:
@@ -114,17 +116,7 @@ class IndexerService:
     async def _retry(self, what: str, stop: asyncio.Event, attempt: Callable[[], Awaitable[T]]) -> T:
         """Call ``attempt`` until it succeeds (backoff between tries); raise Stopped on a stop."""
         backoff = Backoff(self.settings.backoff_initial_seconds, self.settings.backoff_max_seconds)
-        while not stop.is_set():
-            try:
-                result = await attempt()
-            except (KafkaError, TransportError, ApiError, OSError) as exc:
-                delay = backoff.next_delay()
-                log.warning("%s not available, retrying in %.1fs error=%s", what, delay, exc)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
-                continue
-            return result
-        raise Stopped()
+        return await retry_until(attempt, retry_on=_UNAVAILABLE, backoff=backoff, stop=stop, what=what)
 
     async def _start_http(self) -> web.AppRunner:
         app = web.Application()
