@@ -1,6 +1,8 @@
-"""All configuration of newsflow, read from the environment (and `.env`) in one place.
+"""The settings every stage shares: how to reach Kafka and Elasticsearch, the topics, logging.
 
-Each concern has its own settings class with its own env prefix. Nothing else in the
+Each stage owns its own settings next to its code (``newsflow.ingest.settings``,
+``newsflow.enrich.settings``, ``newsflow.index.settings``). All of them are pydantic-settings classes
+read from the environment (and `.env`), each with its own ``NEWSFLOW_*`` prefix; nothing else in the
 code base reads ``os.environ`` for configuration.
 """
 
