@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -32,16 +31,3 @@ def write_schemas(directory: Path) -> list[Path]:
         path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         paths.append(path)
     return paths
-
-
-def add_subparser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``newsflow schemas``."""
-    parser = subparsers.add_parser("schemas", help="export the JSON Schema of the wire contracts")
-    parser.add_argument("--out", type=Path, default=Path("docs/schemas"), help="output directory")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Write the schemas and list them."""
-    for path in write_schemas(args.out):
-        print(path)
-    return 0

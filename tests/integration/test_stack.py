@@ -22,8 +22,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from elasticsearch import AsyncElasticsearch
 
+from newsflow.local.processes import pid_alive
 from newsflow.local.stack import StackEndpoints, get_endpoints, stack_status, start_stack, stop_stack
-from newsflow.local.stack._proc import pid_alive
 from newsflow.local.stack.manager import STATE_FILE
 from tests.stack_fixtures import LocalStackControl
 

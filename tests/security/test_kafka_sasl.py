@@ -24,9 +24,9 @@ from aiokafka.structs import ConsumerRecord
 
 from newsflow.ingest.publisher import ArticlePublisher, KafkaUnavailable
 from newsflow.kafka import make_consumer, make_producer
+from newsflow.local.processes import free_ports, port_open
 from newsflow.local.stack import artifacts, jdk
 from newsflow.local.stack import kafka as kf
-from newsflow.local.stack._proc import free_ports, port_open
 from newsflow.models import RawArticle, utcnow
 from newsflow.serde import decode
 from newsflow.settings import KafkaSettings, TopicSettings

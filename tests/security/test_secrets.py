@@ -20,7 +20,7 @@ from newsflow.index.client import client_kwargs, make_async_es, make_es
 from newsflow.ingest.auth import KeyEntry, KeyStore, hash_key, sign
 from newsflow.ingest.keys import create_api_key
 from newsflow.kafka import connection_kwargs
-from newsflow.local.stack._proc import free_port
+from newsflow.local.processes import free_port
 from newsflow.settings import ElasticsearchSettings, KafkaSettings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from newsflow.index.design import create_index
 from newsflow.kafka import ensure_topics
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 
@@ -27,15 +28,3 @@ def run(args: argparse.Namespace) -> int:
     index_name = asyncio.run(create_index(settings))
     print(f"alias {settings.alias} -> {index_name}")
     return 0
-
-
-async def create_index(settings: ElasticsearchSettings) -> str:
-    """Create the template, the first index version and the alias unless they exist."""
-    from newsflow.index.client import make_async_es
-    from newsflow.index.design import ensure_index
-
-    es = make_async_es(settings)
-    try:
-        return await ensure_index(es, settings)
-    finally:
-        await es.close()

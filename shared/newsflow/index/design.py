@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 
+from newsflow.index.client import make_async_es
 from newsflow.models import EntityType
 from newsflow.settings import ElasticsearchSettings
 
@@ -238,3 +239,12 @@ async def write_index(es: AsyncElasticsearch, alias: str) -> str:
         if body.get("aliases", {}).get(alias, {}).get("is_write_index"):
             return str(name)
     return str(sorted(found.body.keys())[0])
+
+
+async def create_index(settings: ElasticsearchSettings) -> str:
+    """Create the template, the first index version and the alias unless they exist (own client)."""
+    es = make_async_es(settings)
+    try:
+        return await ensure_index(es, settings)
+    finally:
+        await es.close()

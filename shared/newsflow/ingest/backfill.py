@@ -1,30 +1,38 @@
-"""Reading archives for backfill: ``.json`` (one object or an array), ``.jsonl`` and ``.txt`` articles.
+"""Backfill: read archives (``.json`` — one object or an array —, ``.jsonl``, ``.txt``) and publish them.
 
 Each reader yields one :class:`BackfillRecord` per article: the file, the line where the record
 starts, and either the article or the reason it was rejected. A bad record never stops the rest.
 Plain-text files are one article each: the first non-empty line is the title, the rest the body,
 and the id comes from the file name. Every id is scoped by the record's source (``<source>:<id>``);
 ids already scoped to that source are kept as they are.
+
+:func:`backfill` publishes every valid record in chunks (``newsflow ingest PATH…`` is its command
+line); a chunk Kafka does not acknowledge is retried with a backoff, then reported record by record.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from newsflow.ingest.contract import ArticleIn, epoch_ms, scoped_id, to_raw
+from newsflow.ingest.publisher import ArticlePublisher, KafkaUnavailable, RecordTooLarge
 from newsflow.models import RawArticle
+from newsflow.retry import Backoff, sleep_or_stop
+from newsflow.settings import KafkaSettings, TopicSettings
 
 SUPPORTED_SUFFIXES = (".json", ".jsonl", ".ndjson", ".txt")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:\-]+")
 _DECODER = json.JSONDecoder()
+CHUNK = 500
+ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -179,3 +187,96 @@ def _read_txt(path: Path, text: str, source: str) -> BackfillRecord:
     except ValueError as exc:  # e.g. an invalid source
         return BackfillRecord(path, start + 1, error=str(exc))
     return BackfillRecord(path, start + 1, article=article)
+
+
+@dataclass
+class BackfillSummary:
+    """Counts of one backfill run, and the failures to report."""
+
+    accepted: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every record was published, 1 otherwise."""
+        return 1 if self.failed else 0
+
+
+class Progress(Protocol):
+    """A progress display (a ``tqdm`` bar): advanced per record, closed at the end."""
+
+    def update(self, n: float | None = 1) -> bool | None: ...
+
+    def close(self) -> None: ...
+
+
+async def backfill(
+    paths: list[Path],
+    kafka: KafkaSettings,
+    topics: TopicSettings,
+    *,
+    source: str,
+    progress: Callable[[], Progress] | None = None,
+    connect_timeout_s: float = 30.0,
+) -> BackfillSummary:
+    """Publish every valid record under ``paths``; collect a failure line for every other one.
+
+    Raises :class:`KafkaUnavailable` when Kafka cannot be reached within ``connect_timeout_s``;
+    ``progress`` makes the display advanced once Kafka is reached.
+    """
+    publisher = ArticlePublisher(kafka, topics, create_topics=True, linger_ms=20)
+    await publisher.start(wait_s=connect_timeout_s)
+    if not publisher.ready:
+        await publisher.stop()
+        reason = f"Kafka at {kafka.bootstrap_servers} not reachable within {connect_timeout_s:.0f}s"
+        raise KafkaUnavailable(reason)
+    summary = BackfillSummary()
+    bar = progress() if progress is not None else None
+    chunk: list[BackfillRecord] = []
+    try:
+        for record in read_paths(paths, source=source):
+            if record.article is None:
+                summary.failed.append(f"{record.where}: {record.error}")
+                if bar is not None:
+                    bar.update(1)
+                continue
+            chunk.append(record)
+            if len(chunk) >= CHUNK:
+                await _flush(publisher, chunk, summary)
+                if bar is not None:
+                    bar.update(len(chunk))
+                chunk = []
+        if chunk:
+            await _flush(publisher, chunk, summary)
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+        await publisher.stop()
+    return summary
+
+
+async def _flush(publisher: ArticlePublisher, chunk: list[BackfillRecord], summary: BackfillSummary) -> None:
+    """Publish one chunk: retried while Kafka is unavailable, record by record when one is too large."""
+    articles = [r.article for r in chunk if r.article is not None]
+    backoff = Backoff(initial=1.0, maximum=10.0, jitter=False)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            await publisher.publish_many(articles)
+            summary.accepted += len(articles)
+            return
+        except RecordTooLarge:
+            break  # retry one by one below to find the offending records
+        except KafkaUnavailable as exc:
+            if attempt == ATTEMPTS:
+                summary.failed.extend(f"{r.where}: not published: {exc}" for r in chunk)
+                return
+            await sleep_or_stop(backoff.next_delay(), None)
+    for record in chunk:
+        assert record.article is not None
+        try:
+            await publisher.publish(record.article)
+            summary.accepted += 1
+        except (RecordTooLarge, KafkaUnavailable) as exc:
+            summary.failed.append(f"{record.where}: not published: {exc}")

@@ -1,4 +1,8 @@
-"""Creating API keys: a new random key for a source, stored hashed in the keys file."""
+"""Creating API keys: a new random key for a source, stored hashed in the keys file.
+
+From the shell: ``newsflow keys create SOURCE [--file PATH]`` (``python -m newsflow.ingest.keys SOURCE
+[--file PATH]`` is the same, for images without the ``newsflow`` command).
+"""
 
 from __future__ import annotations
 
@@ -61,14 +65,21 @@ def write_keys(keys_file: Path, content: KeysFile) -> None:
         raise
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m newsflow.ingest.keys SOURCE [--file PATH]``: print a new key for SOURCE."""
-    parser = argparse.ArgumentParser(prog="python -m newsflow.ingest.keys", description=main.__doc__)
+DEFAULT_KEYS_FILE = Path(".newsflow/api-keys.json")
+
+
+def add_create_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of key creation: ``SOURCE [--file PATH]`` (``newsflow keys create`` and ``main``)."""
     parser.add_argument("source", help=f"source id ({SOURCE_PATTERN})")
-    parser.add_argument("--file", type=Path, default=Path(".newsflow/api-keys.json"))
+    parser.add_argument("--file", type=Path, default=DEFAULT_KEYS_FILE, help="the keys file to append to")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m newsflow.ingest.keys SOURCE [--file PATH]``: alias of ``newsflow keys create``."""
+    parser = argparse.ArgumentParser(prog="python -m newsflow.ingest.keys", description=main.__doc__)
+    add_create_arguments(parser)
     args = parser.parse_args(argv)
-    key = create_api_key(args.file, args.source)
-    sys.stdout.write(key + "\n")
+    sys.stdout.write(create_api_key(args.file, args.source) + "\n")
     return 0
 
 

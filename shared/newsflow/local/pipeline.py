@@ -11,6 +11,7 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,6 @@ import httpx
 
 from newsflow.ingest.keys import create_api_key
 from newsflow.local import processes as procs
-from newsflow.local.stack._proc import free_port
 
 SERVICES = ("ingest", "enrichment", "indexer")
 _PORT_VARS = {
@@ -85,7 +85,7 @@ class LocalPipeline:
                 self.urls[name] = f"http://127.0.0.1:{port}"
             return self.urls[name]
         host_var, port_var = _PORT_VARS[service]
-        port = port or free_port()
+        port = port or procs.free_port()
         service_env = {**self.config.env(), host_var: "127.0.0.1", port_var: str(port), **env}
         if service == "enrichment":
             service_env["NEWSFLOW_ENRICH_DATA_DIR"] = str(self.config.run_dir / f"enrichment-data-{replica}")
@@ -116,8 +116,7 @@ class LocalPipeline:
 
     def stop_all(self) -> None:
         """Stop every replica this instance started (ingest last, so nothing is cut off upstream)."""
-        for path in sorted((self.config.run_dir / "pids").glob("*.json")):
-            procs.stop(self.config.run_dir, path.stem)
+        procs.stop_all(self.config.run_dir)
 
     def url(self, service: str, replica: int = 0) -> str:
         """Base URL of a replica."""
@@ -129,18 +128,30 @@ class LocalPipeline:
 
     async def wait_ready(self, *names: str, timeout_s: float = 240.0) -> None:
         """Wait until the named replicas (default: all started) answer /readyz with 200."""
-        pending = {n: self.urls[n] for n in (names or tuple(self.urls))}
-        deadline = time.monotonic() + timeout_s
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            while pending:
-                for name, url in list(pending.items()):
-                    try:
-                        if (await client.get(f"{url}/readyz")).status_code == 200:
-                            del pending[name]
-                    except httpx.HTTPError:
-                        pass
-                if not pending:
-                    return
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"not ready after {timeout_s:.0f}s: {sorted(pending)}")
-                await asyncio.sleep(0.3)
+        await wait_ready({n: self.urls[n] for n in (names or tuple(self.urls))}, timeout_s)
+
+
+async def wait_ready(
+    urls: dict[str, str], timeout_s: float, on_ready: Callable[[str, str], None] | None = None
+) -> None:
+    """Poll each ``name: base URL``'s /readyz until it answers 200, calling ``on_ready(name, url)``
+    for each; raise TimeoutError naming who is not ready after ``timeout_s``."""
+    pending = dict(urls)
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while pending:
+            for name, url in list(pending.items()):
+                try:
+                    if (await client.get(f"{url}/readyz")).status_code == 200:
+                        del pending[name]
+                        if on_ready is not None:
+                            on_ready(name, url)
+                except httpx.HTTPError:
+                    pass
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))} (see the logs)"
+                )
+            await asyncio.sleep(0.3)

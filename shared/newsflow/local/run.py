@@ -1,4 +1,4 @@
-"""``newsflow run`` / ``newsflow stop``: the whole pipeline on one machine, for demos and development.
+"""What ``newsflow run`` / ``newsflow stop`` do: the whole pipeline on one machine, for demos and development.
 
 ``run`` starts the local Kafka + Elasticsearch stack, creates topics and the index, starts ingest,
 enrichment and indexer as background processes (logs and pids under the run dir), pushes ``seeds/``
@@ -8,7 +8,6 @@ Running it again reuses whatever is already up. ``stop`` ends exactly what ``run
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -19,18 +18,16 @@ from typing import Any
 
 import httpx
 
-from newsflow.cli.admin import create_index
+from newsflow.index.design import create_index
 from newsflow.ingest.backfill import read_paths
 from newsflow.ingest.contract import publisher_id
 from newsflow.ingest.keys import create_api_key
 from newsflow.kafka import ensure_topics
 from newsflow.local import processes as procs
-from newsflow.local.pipeline import SERVICES, LocalPipeline, PipelineConfig
+from newsflow.local.pipeline import SERVICES, LocalPipeline, PipelineConfig, wait_ready
 from newsflow.local.stack import start_stack, stop_stack
-from newsflow.local.stack._proc import free_ports
-from newsflow.logs import configure_logging
 from newsflow.models import RawArticle
-from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
+from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 
 log = logging.getLogger(__name__)
 
@@ -38,36 +35,13 @@ READY_TIMEOUT_S = 240.0
 SEARCHABLE_TIMEOUT_S = 300.0
 
 
-def add_subparser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``run`` and ``stop``."""
-    for name, help_text in (
-        ("run", "start the whole pipeline locally, ingest seeds/ and report"),
-        ("stop", "stop everything `newsflow run` started"),
-    ):
-        parser = subparsers.add_parser(name, help=help_text)
-        parser.add_argument("--run-dir", type=Path, default=Path(".newsflow"), help="state, logs and pids")
-        if name == "run":
-            parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder of seed articles")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Dispatch ``run`` or ``stop``."""
-    configure_logging(LogSettings(format="text"), service="newsflow-run")
-    run_dir: Path = args.run_dir.resolve()
-    if args.command == "stop":
-        return stop_all(run_dir)
-    return asyncio.run(run_all(run_dir, args.seeds.resolve()))
-
-
-def stop_all(run_dir: Path) -> int:
-    """Stop the services (SIGTERM, then SIGKILL after their grace period) and the stack."""
-    for path in sorted((run_dir / "pids").glob("*.json")):
-        stopped = procs.stop(run_dir, path.stem, grace_s=30.0)
-        print(f"{path.stem}: {'stopped' if stopped else 'was not running'}")
+def stop_all(run_dir: Path) -> dict[str, bool]:
+    """Stop the services (SIGTERM, then SIGKILL after their grace period) and the stack; return
+    whether each service was running."""
+    stopped = procs.stop_all(run_dir, grace_s=30.0)
     stop_stack(run_dir / "stack")
-    print("kafka + elasticsearch: stopped")
     (run_dir / "run.json").unlink(missing_ok=True)
-    return 0
+    return stopped
 
 
 def _ports(run_dir: Path) -> dict[str, int]:
@@ -75,7 +49,7 @@ def _ports(run_dir: Path) -> dict[str, int]:
     if path.exists():
         stored: dict[str, int] = json.loads(path.read_text(encoding="utf-8"))
         return stored
-    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    ports = dict(zip(SERVICES, procs.free_ports(len(SERVICES)), strict=True))
     run_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(ports), encoding="utf-8")
     return ports
@@ -103,24 +77,6 @@ def load_seeds(seeds: Path) -> tuple[list[RawArticle], list[str]]:
         else:
             errors.append(f"{record.file}:{record.line}: {record.error}")
     return articles, errors
-
-
-async def wait_ready(client: httpx.AsyncClient, urls: dict[str, str], limit_s: float) -> None:
-    """Poll each service's /readyz until it answers 200 (raises TimeoutError with who is not ready)."""
-    pending = dict(urls)
-    deadline = time.monotonic() + limit_s
-    while pending and time.monotonic() < deadline:
-        for name, url in list(pending.items()):
-            try:
-                if (await client.get(f"{url}/readyz", timeout=2.0)).status_code == 200:
-                    del pending[name]
-                    print(f"  {name} ready ({url})")
-            except httpx.HTTPError:
-                pass
-        if pending:
-            await asyncio.sleep(0.5)
-    if pending:
-        raise TimeoutError(f"not ready after {limit_s:.0f}s: {', '.join(pending)} (see the logs)")
 
 
 async def push_seeds(
@@ -178,8 +134,8 @@ async def run_all(run_dir: Path, seeds: Path) -> int:
     urls = {name: pipeline.url(name) for name in SERVICES}
     write_status(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url, es_settings.alias, urls)
 
+    await wait_ready(urls, READY_TIMEOUT_S, on_ready=lambda name, url: print(f"  {name} ready ({url})"))
     async with httpx.AsyncClient() as client:
-        await wait_ready(client, urls, READY_TIMEOUT_S)
         print(f"== ingesting {len(articles)} seed records from {seeds}")
         for error in errors:
             print(f"  skipped {error}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsflow.local.stack import _proc
+from newsflow.local import processes
 from newsflow.local.stack.artifacts import ElasticsearchDistribution
 from newsflow.local.stack.jdk import JavaInstall
 
@@ -194,7 +194,7 @@ def _es_env(java: JavaInstall, layout: EsLayout, run_dir: Path, heap: str) -> di
         "HOME": str(layout.root),
         "LANG": "C.UTF-8",
         "ES_JAVA_HOME": str(java.home),
-        "ES_JAVA_OPTS": " ".join([f"-Xms{heap}", f"-Xmx{heap}", *_proc.marker_args(run_dir, COMPONENT)]),
+        "ES_JAVA_OPTS": " ".join([f"-Xms{heap}", f"-Xmx{heap}", *processes.marker_args(run_dir, COMPONENT)]),
         "ES_PATH_CONF": str(layout.config),
         "ES_TMPDIR": str(layout.tmp),
     }
@@ -227,9 +227,9 @@ def launch(
             *(f"{k}={v}" for k, v in env.items()),
             *es_cmd,
         ]
-        proc = _proc.spawn(cmd, log_file=layout.launcher_out, cwd=layout.root, env=env)
+        proc = processes.spawn(cmd, log_file=layout.launcher_out, cwd=layout.root, env=env)
     else:
-        proc = _proc.spawn(es_cmd, log_file=layout.launcher_out, cwd=layout.root, env=env)
+        proc = processes.spawn(es_cmd, log_file=layout.launcher_out, cwd=layout.root, env=env)
     logger.info(
         "starting Elasticsearch %s (launcher pid %s, Java %s, user %s)",
         dist.version, proc.pid, java.version, owner.name or "current",
@@ -237,16 +237,16 @@ def launch(
     try:
         code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired as exc:
-        _proc.kill_group(proc.pid)  # the launcher and the node it spawned share this process group
+        processes.kill_group(proc.pid)  # the launcher and the node it spawned share this process group
         proc.wait(timeout=10)
         raise ElasticsearchStartError(
             f"Elasticsearch did not finish starting in time; log tail:\n{_log_tail(layout)}"
         ) from exc
     finally:
-        _proc.reap(proc.pid)
+        processes.reap(proc.pid)
     if code != 0:
         raise ElasticsearchStartError(
-            f"Elasticsearch launcher exited with {code}; output:\n{_proc.tail(layout.launcher_out)}\n"
+            f"Elasticsearch launcher exited with {code}; output:\n{processes.tail(layout.launcher_out)}\n"
             f"log tail:\n{_log_tail(layout)}"
         )
     pid = read_pidfile(layout)
@@ -266,7 +266,7 @@ def read_pidfile(layout: EsLayout) -> int | None:
 def _log_tail(layout: EsLayout, lines: int = 25) -> str:
     logs = sorted(layout.logs.glob("*.log"), key=lambda p: p.stat().st_mtime) if layout.logs.exists() else []
     main = [p for p in logs if not p.name.startswith(("gc", "hs_err")) and "deprecation" not in p.name]
-    return _proc.tail(main[-1], lines) if main else _proc.tail(layout.launcher_out, lines)
+    return processes.tail(main[-1], lines) if main else processes.tail(layout.launcher_out, lines)
 
 
 def cluster_health(url: str, timeout: float = 5.0, wait_for_yellow: bool = False) -> dict[str, Any] | None:
@@ -295,7 +295,7 @@ def es_answers(url: str, timeout: float = 5.0) -> bool:
 
 def wait_ready(url: str, pid: int, layout: EsLayout, deadline: float) -> None:
     while True:
-        if not _proc.pid_alive(pid):
+        if not processes.pid_alive(pid):
             raise ElasticsearchStartError(f"Elasticsearch (pid {pid}) exited; log tail:\n{_log_tail(layout)}")
         health = cluster_health(url, timeout=5.0, wait_for_yellow=True)
         if health is not None and health.get("status") in ("yellow", "green"):

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsflow.local.stack import _proc
+from newsflow.local import processes
 from newsflow.local.stack.artifacts import KafkaDistribution
 from newsflow.local.stack.jdk import JavaInstall
 
@@ -158,7 +158,7 @@ def _jvm_args(dist: KafkaDistribution, layout: KafkaLayout, run_dir: Path, heap:
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={layout.log4j_config}",
         f"-Dkafka.logs.dir={layout.logs}",
-        *_proc.marker_args(run_dir, COMPONENT),
+        *processes.marker_args(run_dir, COMPONENT),
         "-cp",
         dist.classpath,
     ]
@@ -202,7 +202,7 @@ def launch(
     env = dict(os.environ)
     env.pop("JAVA_TOOL_OPTIONS", None)
     env.pop("KAFKA_OPTS", None)
-    proc = _proc.spawn(cmd, log_file=layout.stdout, cwd=layout.root, env=env)
+    proc = processes.spawn(cmd, log_file=layout.stdout, cwd=layout.root, env=env)
     logger.info("started Kafka %s (pid %s, Java %s)", dist.version, proc.pid, java.version)
     return proc.pid
 
@@ -228,13 +228,13 @@ async def _describe_cluster(bootstrap: str, request_timeout: float) -> bool:
 def kafka_answers(bootstrap: str, timeout: float = 5.0) -> bool:
     """A metadata request through aiokafka succeeds and names a broker and an active controller."""
     host, _, port_text = bootstrap.rpartition(":")
-    if not _proc.port_open(host, int(port_text), timeout=min(timeout, 1.0)):
+    if not processes.port_open(host, int(port_text), timeout=min(timeout, 1.0)):
         return False
     aiokafka_logger = logging.getLogger("aiokafka")
     previous = aiokafka_logger.level
     aiokafka_logger.setLevel(logging.CRITICAL)  # probing a starting broker is noisy by design
     try:
-        return _proc.run_coroutine_sync(_describe_cluster(bootstrap, timeout), timeout + 10)
+        return processes.run_coroutine_sync(_describe_cluster(bootstrap, timeout), timeout + 10)
     except Exception as exc:  # any client error means "not answering (yet)"
         logger.debug("Kafka probe of %s failed: %s", bootstrap, exc)
         return False
@@ -245,16 +245,16 @@ def kafka_answers(bootstrap: str, timeout: float = 5.0) -> bool:
 def wait_ready(bootstrap: str, pid: int, run_dir: Path, layout: KafkaLayout, deadline: float) -> None:
     """Block until the broker answers; raise (with the log tail) if it dies or the deadline passes."""
     while True:
-        if not _proc.pid_alive(pid):
+        if not processes.pid_alive(pid):
             raise KafkaStartError(
-                f"Kafka (pid {pid}) exited during startup; log tail:\n{_proc.tail(layout.stdout)}\n"
-                f"{_proc.tail(layout.logs / 'server.log', 15)}"
+                f"Kafka (pid {pid}) exited during startup; log tail:\n{processes.tail(layout.stdout)}\n"
+                f"{processes.tail(layout.logs / 'server.log', 15)}"
             )
         if kafka_answers(bootstrap, timeout=3.0):
             return
         if time.monotonic() > deadline:
             raise KafkaStartError(
                 f"Kafka did not answer on {bootstrap} in time; log tail:\n"
-                f"{_proc.tail(layout.logs / 'server.log', 25)}"
+                f"{processes.tail(layout.logs / 'server.log', 25)}"
             )
         time.sleep(0.5)

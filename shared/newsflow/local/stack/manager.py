@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from newsflow.local.stack import _proc, artifacts, jdk
+from newsflow.local import processes
+from newsflow.local.stack import artifacts, jdk
 from newsflow.local.stack import elasticsearch as es
 from newsflow.local.stack import kafka as kf
 
@@ -159,7 +160,7 @@ def _run_lock(run_dir: Path) -> Iterator[None]:
 
 
 def _component_running(run_dir: Path, component: Component, record: ComponentState | None) -> bool:
-    return record is not None and _proc.pid_is_ours(record.pid, run_dir, component)
+    return record is not None and processes.pid_is_ours(record.pid, processes.marker_args(run_dir, component))
 
 
 def _endpoints(run_dir: Path, config: StackConfig, state: StackState) -> StackEndpoints:
@@ -178,7 +179,7 @@ def _check_port(port: int, what: str, wait: float = 15.0) -> None:
     """Fail unless ``port`` is free; waits a little, since a just-killed JVM may still hold its sockets
     while its last threads exit."""
     deadline = time.monotonic() + wait
-    while not _proc.port_is_free(port):
+    while not processes.port_is_free(port):
         if time.monotonic() > deadline:
             raise StackError(f"{what} port {port} on 127.0.0.1 is already in use by another process")
         time.sleep(0.2)
@@ -190,7 +191,7 @@ def _prepare_config(
     """Load the run dir's config (creating it with free ports on first use), applying overrides."""
     config = _load_config(run_dir)
     if config is None:
-        ports = _proc.free_ports(4)
+        ports = processes.free_ports(4)
         config = StackConfig(
             kafka_port=kafka_port or ports[0],
             kafka_controller_port=ports[1],
@@ -283,8 +284,8 @@ def _start_components(
             run_dir, "elasticsearch", state.elasticsearch
         ):
             _check_port(config.es_port, "Elasticsearch HTTP")
-            if not _proc.port_is_free(config.es_transport_port):
-                config.es_transport_port = _proc.free_port()
+            if not processes.port_is_free(config.es_transport_port):
+                config.es_transport_port = processes.free_port()
                 _save_config(run_dir, config)
             es_dist = artifacts.ensure_elasticsearch(cache, _es_version_chain())
             es_java = jdk.find_java(es_dist.min_java, override_env="NEWSFLOW_ES_JAVA_HOME")
@@ -326,7 +327,7 @@ def _start_components(
     except BaseException:
         for component in started:
             record = getattr(state, component)
-            _proc.terminate(record.pid, run_dir, component, grace=10.0)
+            processes.stop_pid(record.pid, processes.marker_args(run_dir, component), component, grace=10.0)
             setattr(state, component, None)
         if state.kafka is None and state.elasticsearch is None:
             (run_dir / STATE_FILE).unlink(missing_ok=True)
@@ -396,8 +397,8 @@ def _stop_components(run_dir: Path, components: tuple[Component, ...], *, force:
         if record is None:
             continue
         thread = threading.Thread(
-            target=_proc.terminate,
-            args=(record.pid, run_dir, component),
+            target=processes.stop_pid,
+            args=(record.pid, processes.marker_args(run_dir, component), component),
             kwargs={"grace": graces[component], "force": force},
             name=f"stop-{component}",
         )

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsflow.local.stack import _proc
+from newsflow.local import processes
 from newsflow.local.stack.manager import stop_stack
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def _start_time(pid: int) -> str | None:
 
 
 def _owner_alive(pid: int, start_time: str | None) -> bool:
-    if not _proc.pid_alive(pid):
+    if not processes.pid_alive(pid):
         return False
     return start_time is None or _start_time(pid) == start_time
 
@@ -54,7 +54,7 @@ def watch(owner_pid: int, run_dir: Path, *, remove: bool = False, poll: float = 
 
 def spawn_watchdog(owner_pid: int, run_dir: Path, *, remove: bool = False) -> subprocess.Popen[bytes]:
     """Start a detached watchdog for ``run_dir``; end it (``terminate()``) after a clean stop."""
-    package_root = Path(__file__).resolve().parents[2]
+    package_root = Path(__file__).resolve().parents[3]  # the folder holding newsflow/
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(package_root), env.get("PYTHONPATH", "")) if p)
     cmd = [
@@ -68,17 +68,8 @@ def spawn_watchdog(owner_pid: int, run_dir: Path, *, remove: bool = False) -> su
     ]
     if remove:
         cmd.append("--remove")
-    log = Path(run_dir) / "watchdog.log"
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # survives a signal sent to the owner's process group
-            close_fds=True,
-        )
+    # Own session (spawn): it survives a signal sent to the owner's process group.
+    return processes.spawn(cmd, log_file=Path(run_dir) / "watchdog.log", env=env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
