@@ -2,9 +2,7 @@
 
 The app owns the process-wide parts: the Kafka publisher and the feed poller (opened and closed by
 the lifespan), the reloading API key store, the in-flight limit, the error answers and the
-request-metrics middleware. Every write answers 202 only after Kafka acknowledged the records; 503
-with ``Retry-After`` when Kafka is unavailable; 429 with ``Retry-After`` when too many writes are in
-flight.
+request-metrics middleware.
 """
 
 from __future__ import annotations
@@ -30,6 +28,13 @@ from services.ingest.http import ApiError, InFlightLimit, RequestMetrics, json_r
 from services.ingest.routes import IngestState, ingest_router
 
 log = logging.getLogger(__name__)
+
+#: The OpenAPI description of the API.
+DESCRIPTION = """FastAPI wiring of the ingest service: authentication, limits, validation, publish, answer.
+
+Every write answers 202 only after Kafka acknowledged the records; 503 with ``Retry-After`` when
+Kafka is unavailable; 429 with ``Retry-After`` when too many writes are in flight.
+"""
 
 
 @asynccontextmanager
@@ -102,7 +107,7 @@ def create_app(
             await publisher.stop()
             log.info("ingest stopped")
 
-    app = FastAPI(title="newsflow ingest", version="1", description=__doc__, lifespan=lifespan)
+    app = FastAPI(title="newsflow ingest", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.ingest = state
 
     @app.exception_handler(ApiError)
