@@ -8,14 +8,19 @@ import os
 import threading
 
 import faust
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError
 
 from newsflow.enrich.settings import EnrichmentSettings
 from newsflow.kafka import ensure_topics
 from newsflow.logs import configure_logging
+from newsflow.retry import Backoff, retry_until
 from newsflow.settings import KafkaSettings, LogSettings, TopicSettings
 from services.enrichment.app import EnrichmentWorker
 
 log = logging.getLogger("services.enrichment")
+
+#: Kafka is not (yet) there: wait and try again rather than exit at start.
+KAFKA_AWAY = (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError, TimeoutError)
 
 #: Exit code of a worker that could not finish its batch within the shutdown deadline (EX_TEMPFAIL).
 EXIT_SHUTDOWN_DEADLINE = 75
@@ -61,13 +66,20 @@ def _exit_at_deadline(seconds: float) -> None:
 
 
 def main() -> None:
-    """Create the topics if needed, load the models, then run the faust worker."""
+    """Create the topics if needed (waiting for Kafka), load the models, then run the faust worker."""
     log_settings = LogSettings()
     configure_logging(log_settings, service="enrichment")
     kafka, topics, settings = KafkaSettings(), TopicSettings(), EnrichmentSettings()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    loop.run_until_complete(ensure_topics(kafka, topics))
+    loop.run_until_complete(
+        retry_until(
+            lambda: ensure_topics(kafka, topics),
+            retry_on=KAFKA_AWAY,
+            backoff=Backoff(initial=1.0, maximum=30.0),
+            what="creating the topics (is Kafka reachable?)",
+        )
+    )
     worker = EnrichmentWorker(kafka, topics, settings)
     log.info(
         "enrichment worker starting group_id=%s raw=%s enriched=%s dlq=%s web_port=%d models=%s",

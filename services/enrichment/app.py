@@ -5,8 +5,8 @@ A faust-streaming app. Events are taken in time-bounded batches; the CPU-bound e
 runs in a thread so the event loop keeps serving heartbeats, the web server and metrics. Outputs are
 produced and confirmed before the batch's events are acknowledged (faust commits acknowledged
 offsets only), and every failure is handled inside the agent: faust would ack an event whose agent
-raised. Producing is retried with backoff until it succeeds; records Kafka refuses for good (too
-large) are dead-lettered.
+raised. Producing is retried with backoff until it succeeds (:func:`newsflow.kafka.send_until_acked`);
+records Kafka refuses for good (too large) are dead-lettered.
 """
 
 from __future__ import annotations
@@ -17,87 +17,29 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import faust
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
+from aiokafka.errors import KafkaError
 from faust.types import EventT, StreamT
 from faust.web import Request, Response, View
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import generate_latest
 
+from newsflow.enrich.metrics import EnrichmentMetrics
 from newsflow.enrich.pipeline import Enricher
 from newsflow.enrich.records import InRecord, OutRecord, process_records, to_dead_letter
 from newsflow.enrich.settings import EnrichmentSettings
-from newsflow.kafka import connection_kwargs
+from newsflow.kafka import REFUSED_FOR_GOOD, Message, Send, faust_broker_kwargs, send_until_acked
+from newsflow.retry import Backoff
 from newsflow.serde import HEADER_TRACEPARENT, header
 from newsflow.settings import KafkaSettings, TopicSettings
 from newsflow.tracing import parse_traceparent
 
 log = logging.getLogger(__name__)
 
-_PERMANENT_SEND_ERRORS = (MessageSizeTooLargeError, RecordTooLargeError)
 _MAX_BACKOFF_S = 30.0
 _METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
 LAG_INTERVAL_S = 5.0
-
-
-@dataclass
-class Metrics:
-    """Prometheus metrics of one worker process."""
-
-    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
-
-    def __post_init__(self) -> None:
-        r = self.registry
-        self.consumed = Counter(
-            "newsflow_enrichment_consumed_total", "Records consumed from the raw topic", registry=r
-        )
-        self.processed = Counter(
-            "newsflow_enrichment_processed_total",
-            "Records produced to the enriched topic",
-            ["kind"],
-            registry=r,
-        )
-        self.dead_lettered = Counter(
-            "newsflow_enrichment_dead_letters_total", "Records sent to the DLQ", ["error_type"], registry=r
-        )
-        self.send_retries = Counter(
-            "newsflow_enrichment_send_retries_total", "Produce attempts that failed", registry=r
-        )
-        self.batch_size = Histogram(
-            "newsflow_enrichment_batch_size",
-            "Records per batch",
-            registry=r,
-            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
-        )
-        self.batch_seconds = Histogram(
-            "newsflow_enrichment_batch_seconds",
-            "Time to enrich and produce one batch",
-            registry=r,
-            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-        )
-        self.article_seconds = Histogram(
-            "newsflow_enrichment_article_seconds",
-            "Enrichment time per article (batch time / batch size)",
-            registry=r,
-            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
-        )
-        self.consumer_lag = Gauge(
-            "newsflow_consumer_lag",
-            "Records not yet processed per assigned partition (high watermark minus committed offset)",
-            ["topic", "partition"],
-            registry=r,
-        )
-        self.last_batch = Gauge(
-            "newsflow_enrichment_last_batch_timestamp_seconds", "When the last batch finished", registry=r
-        )
 
 
 def _headers(raw: Any) -> tuple[tuple[str, bytes], ...]:
@@ -113,23 +55,16 @@ def in_record(event: EventT[bytes]) -> InRecord:
     return InRecord(msg.topic, msg.partition, msg.offset, msg.key, msg.value, _headers(msg.headers))
 
 
-def _broker_urls(kafka: KafkaSettings) -> list[str]:
-    return [f"kafka://{server.strip()}" for server in kafka.bootstrap_servers.split(",") if server.strip()]
+def faust_send(topics: Mapping[str, faust.TopicT]) -> Send:
+    """The :data:`~newsflow.kafka.Send` of faust topics (``topic.send`` returns the ack's future)."""
 
-
-def _credentials(kafka: KafkaSettings) -> Any:
-    if kafka.security_protocol == "PLAINTEXT":
-        return None
-    kwargs = connection_kwargs(kafka)
-    context = kwargs.get("ssl_context")
-    if kafka.security_protocol.startswith("SASL"):
-        return faust.SASLCredentials(
-            username=kwargs["sasl_plain_username"],
-            password=kwargs["sasl_plain_password"],
-            mechanism=kwargs["sasl_mechanism"],
-            ssl_context=context,
+    async def send(message: Message) -> asyncio.Future[Any]:
+        ack = await topics[message.topic].send(
+            key=message.key, value=message.value, headers=list(message.headers)
         )
-    return faust.SSLCredentials(context)
+        return asyncio.ensure_future(ack)  # faust's FutureMessage is a future already: returned as is
+
+    return send
 
 
 def resolve_port(host: str, port: int) -> int:
@@ -155,15 +90,13 @@ class EnrichmentWorker:
         self.settings = settings
         self.topic_settings = topics
         self.enricher = enricher or Enricher.load(settings)
-        self.metrics = Metrics()
+        self.metrics = EnrichmentMetrics()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.web_port = resolve_port(settings.web_host, settings.web_port)
         self.app = faust.App(
             settings.group_id,
-            broker=_broker_urls(kafka),
-            broker_credentials=_credentials(kafka),
-            broker_client_id=kafka.client_id,
+            **faust_broker_kwargs(kafka),
             datadir=str(settings.data_dir / "{conf.id}"),
             topic_partitions=topics.partitions,
             topic_replication_factor=topics.replication_factor,
@@ -195,6 +128,7 @@ class EnrichmentWorker:
         self.app.page("/healthz")(self._health_view())
         self.app.page("/readyz")(self._ready_view())
         self.send_failing = False
+        self._send = faust_send({t.get_topic_name(): t for t in (self.enriched_topic, self.dlq_topic)})
 
     def _topic(self, name: str, partitions: int) -> faust.TopicT:
         return self.app.topic(
@@ -257,12 +191,12 @@ class EnrichmentWorker:
             self.executor, process_records, records, self.enricher.enrich_batch
         )
         enrich_s = time.perf_counter() - started
-        await asyncio.gather(*(self._deliver(out) for out in outputs))
+        delivered = await self.deliver(outputs)
         elapsed = time.perf_counter() - started
         self.metrics.batch_seconds.observe(elapsed)
         self.metrics.article_seconds.observe(enrich_s / max(len(records), 1))
         self.metrics.last_batch.set_to_current_time()
-        dlq = sum(1 for o in outputs if o.destination == "dlq")
+        dlq = sum(1 for o in delivered if o.destination == "dlq")
         log.info(
             "batch done size=%d enriched=%d dlq=%d enrich_s=%.3f total_s=%.3f",
             len(records),
@@ -272,66 +206,73 @@ class EnrichmentWorker:
             elapsed,
         )
 
-    async def _deliver(self, out: OutRecord) -> None:
-        try:
-            await self._send(out)
-        except _PERMANENT_SEND_ERRORS as exc:
-            log.warning(
-                "record refused by Kafka, dead-lettering topic=%s partition=%d offset=%d error=%r",
-                out.source.topic,
-                out.source.partition,
-                out.source.offset,
-                exc,
-            )
-            letter = to_dead_letter(
-                out.source, type(exc).__name__, f"producing the enriched record failed: {exc}"
-            )
-            await self._send(letter)
-        if out.destination == "dlq":
-            self.metrics.dead_lettered.labels(out.error_type or "unknown").inc()
-            trace = parse_traceparent(header(out.source.headers, HEADER_TRACEPARENT))
-            article_id = out.key.decode(errors="replace") if out.key else None
-            trace_id = trace.trace_id if trace else None
-            log.warning(
-                "dead-lettered stage=enrichment topic=%s partition=%d offset=%d article_id=%s "
-                "error_type=%s trace_id=%s",
-                out.source.topic,
-                out.source.partition,
-                out.source.offset,
-                article_id,
-                out.error_type,
-                trace_id,
-                extra={"article_id": article_id, "trace_id": trace_id},
-            )
-        else:
-            self.metrics.processed.labels(out.kind).inc()
+    def _message(self, out: OutRecord) -> Message:
+        topic = self.topic_settings.enriched if out.destination == "enriched" else self.topic_settings.dlq
+        return Message(topic, out.key, out.value, out.headers)
 
-    async def _send(self, out: OutRecord) -> None:
-        """Produce one record and wait for Kafka's acknowledgement, retrying transient errors forever."""
-        topic = self.enriched_topic if out.destination == "enriched" else self.dlq_topic
-        backoff = 0.5
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                future = await topic.send(key=out.key, value=out.value, headers=list(out.headers))
-                await future
-                self.send_failing = False
-                return
-            except _PERMANENT_SEND_ERRORS:
-                raise
-            except (TimeoutError, KafkaError, OSError) as exc:
-                self.send_failing = True
-                self.metrics.send_retries.inc()
+    def _send_failed(self, exc: BaseException) -> None:
+        self.send_failing = True
+        self.metrics.send_retries.inc()
+
+    async def _produce(self, outputs: Sequence[OutRecord]) -> list[Any]:
+        """Produce in order until Kafka acknowledged all; per record, its ack or its refusal."""
+        results = await send_until_acked(
+            self._send,
+            [self._message(o) for o in outputs],
+            backoff=Backoff(initial=self.settings.produce_backoff_s, maximum=_MAX_BACKOFF_S),
+            on_retry=self._send_failed,
+        )
+        self.send_failing = False
+        return results
+
+    async def deliver(self, outputs: Sequence[OutRecord]) -> list[OutRecord]:
+        """Produce every output and wait for Kafka; an output Kafka refuses for good is dead-lettered.
+
+        Returns the records that went out (a refused output replaced by its dead letter).
+        """
+        delivered = list(outputs)
+        refused: list[int] = []
+        for i, result in enumerate(await self._produce(outputs)):
+            if isinstance(result, REFUSED_FOR_GOOD):
+                out = outputs[i]
                 log.warning(
-                    "produce failed, retrying topic=%s attempt=%d backoff_s=%.1f error=%r",
-                    topic.get_topic_name(),
-                    attempt,
-                    backoff,
-                    exc,
+                    "record refused by Kafka, dead-lettering topic=%s partition=%d offset=%d error=%r",
+                    out.source.topic,
+                    out.source.partition,
+                    out.source.offset,
+                    result,
                 )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+                reason = f"producing the enriched record failed: {result}"
+                delivered[i] = to_dead_letter(out.source, type(result).__name__, reason)
+                refused.append(i)
+        if refused:
+            letters = [delivered[i] for i in refused]
+            for result in await self._produce(letters):
+                if isinstance(result, BaseException):
+                    raise result  # not even the dead letter fits: never ack a record that went nowhere
+        for out in delivered:
+            self._count(out)
+        return delivered
+
+    def _count(self, out: OutRecord) -> None:
+        if out.destination != "dlq":
+            self.metrics.processed.labels(out.kind).inc()
+            return
+        self.metrics.dead_lettered.labels(out.error_type or "unknown").inc()
+        trace = parse_traceparent(header(out.source.headers, HEADER_TRACEPARENT))
+        article_id = out.key.decode(errors="replace") if out.key else None
+        trace_id = trace.trace_id if trace else None
+        log.warning(
+            "dead-lettered stage=enrichment topic=%s partition=%d offset=%d article_id=%s "
+            "error_type=%s trace_id=%s",
+            out.source.topic,
+            out.source.partition,
+            out.source.offset,
+            article_id,
+            out.error_type,
+            trace_id,
+            extra={"article_id": article_id, "trace_id": trace_id},
+        )
 
     def _metrics_view(self) -> type[View]:
         registry = self.metrics.registry

@@ -75,6 +75,31 @@ def connection_kwargs(settings: KafkaSettings) -> dict[str, Any]:
     return kwargs
 
 
+def faust_broker_kwargs(settings: KafkaSettings) -> dict[str, Any]:
+    """``faust.App`` keyword arguments for the broker: URLs, credentials (SSL/SASL), client id."""
+    import faust  # only the enrichment worker runs faust; keep it off every other import path
+
+    credentials: Any = None
+    if settings.security_protocol != "PLAINTEXT":
+        kwargs = connection_kwargs(settings)
+        context = kwargs.get("ssl_context")
+        if settings.security_protocol.startswith("SASL"):
+            credentials = faust.SASLCredentials(
+                username=kwargs["sasl_plain_username"],
+                password=kwargs["sasl_plain_password"],
+                mechanism=kwargs["sasl_mechanism"],
+                ssl_context=context,
+            )
+        else:
+            credentials = faust.SSLCredentials(context)
+    servers = (server.strip() for server in settings.bootstrap_servers.split(","))
+    return {
+        "broker": [f"kafka://{server}" for server in servers if server],
+        "broker_credentials": credentials,
+        "broker_client_id": settings.client_id,
+    }
+
+
 def make_producer(settings: KafkaSettings, *, linger_ms: int = 5, **overrides: Any) -> AIOKafkaProducer:
     """An idempotent producer (acks=all) tuned for throughput: batching, lz4 compression."""
     kwargs: dict[str, Any] = {

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
 
 from newsflow.models import SourceId
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_PREFIX = "sha256="
 HEADER_TIMESTAMP = "x-newsflow-timestamp"
@@ -107,6 +112,65 @@ class KeyStore:
         if found is None:
             return None
         return Principal(found.key_id, found.source, found.hmac_secret)
+
+
+#: What identifies one version of the keys file: (inode, size, mtime in ns); None when it is absent.
+FileVersion = tuple[int, int, int] | None
+
+
+def _file_version(path: Path) -> FileVersion:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class ReloadingKeyStore:
+    """The key store of a keys file, reloaded when the file changed, so keys change without a restart.
+
+    The file is looked at (one ``stat``) at most every ``check_every_s`` seconds. A changed file is
+    read again; a file that cannot be read or parsed keeps the previous keys (and logs an error), a
+    removed file means no keys.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        check_every_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = path
+        self.check_every_s = check_every_s
+        self._clock = clock
+        self._keys = KeyStore([])
+        self._version: FileVersion | tuple[()] = ()  # () = never loaded
+        self._checked: float | None = None
+        self.current()
+
+    def current(self) -> KeyStore:
+        """The keys of the file as it is now (as of the last check)."""
+        now = self._clock()
+        if self._checked is not None and now - self._checked < self.check_every_s:
+            return self._keys
+        self._checked = now
+        version = _file_version(self.path)
+        if version != self._version:
+            try:
+                self._keys = KeyStore.from_file(self.path)
+                self._version = version
+                log.info("api keys loaded keys=%d file=%s", len(self._keys), self.path)
+            except (ValueError, OSError) as exc:
+                log.error("api keys file unreadable file=%s error=%s", self.path, type(exc).__name__)
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self.current())
+
+    def authenticate(self, presented: str | None) -> Principal | None:
+        """The principal of a presented key in the current keys (see :meth:`KeyStore.authenticate`)."""
+        return self.current().authenticate(presented)
 
 
 def presented_key(authorization: str | None, x_api_key: str | None) -> str | None:

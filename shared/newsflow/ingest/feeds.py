@@ -34,6 +34,7 @@ from newsflow.ingest.contract import default_revision, derive_id, scoped_id
 from newsflow.ingest.html_text import plain_text
 from newsflow.ingest.settings import FeedConfig
 from newsflow.models import RawArticle, utcnow
+from newsflow.retry import sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -372,9 +373,9 @@ class FeedPoller:
         )
         return PollResult(feed.url, False, len(fresh), len(articles) - len(fresh), len(errors))
 
-    async def run(self) -> None:
-        """Poll every feed, forever, every ``interval_s``; a failing feed never stops the others."""
-        while True:
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Poll every feed every ``interval_s`` until ``stop`` is set; a failing feed never stops others."""
+        while stop is None or not stop.is_set():
             for feed in self.feeds:
                 try:
                     await self.poll_once(feed)
@@ -382,4 +383,5 @@ class FeedPoller:
                     log.warning("feed skipped feed=%s reason=%s", feed.url, exc)
                 except Exception as exc:  # the poller must survive anything one feed does
                     log.warning("feed poll failed feed=%s error=%s", feed.url, type(exc).__name__)
-            await asyncio.sleep(self.interval_s)
+            if await sleep_or_stop(self.interval_s, stop):
+                return

@@ -18,17 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import (
-    InvalidProducerEpoch,
-    KafkaError,
-    MessageSizeTooLargeError,
-    OutOfOrderSequenceNumber,
-    ProducerFenced,
-    UnknownProducerId,
-)
+from aiokafka.errors import KafkaError
 
-from newsflow.kafka import make_producer
+from newsflow.kafka import BROKEN_PRODUCER_ERRORS, REFUSED_FOR_GOOD, ensure_topics, make_producer
 from newsflow.models import RawArticle
+from newsflow.retry import Backoff
 from newsflow.serde import HEADER_CONTENT_TYPE, HEADER_PUBLISHED_AT, HEADER_SCHEMA, HEADER_TRACEPARENT, encode
 from newsflow.settings import KafkaSettings, TopicSettings
 from newsflow.tracing import TraceContext, new_trace
@@ -36,11 +30,6 @@ from newsflow.tracing import TraceContext, new_trace
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA_HEADER = b"raw/1"
-
-#: Errors after which an idempotent producer is broken for good: its sequence numbers (or producer id)
-#: no longer match the broker's — e.g. after a broker restart while batches were in flight — and
-#: aiokafka's sender stops. Only a new producer (a new producer id) can publish again.
-BROKEN_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
 CONTENT_TYPE_JSON = b"application/json"
 
 
@@ -49,7 +38,7 @@ class KafkaUnavailable(Exception):
 
 
 class RecordTooLarge(Exception):
-    """One record is larger than the producer (or broker) accepts."""
+    """One record is larger than the producer (or broker) accepts (Kafka refuses it for good)."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +163,7 @@ class ArticlePublisher:
                 ]
                 results = await asyncio.gather(*futures)
             ok = True
-        except MessageSizeTooLargeError as exc:
+        except REFUSED_FOR_GOOD as exc:
             raise RecordTooLarge(str(exc)) from exc
         except (TimeoutError, KafkaError) as exc:
             if isinstance(exc, BROKEN_PRODUCER_ERRORS):
@@ -208,16 +197,17 @@ class ArticlePublisher:
 
     async def _supervise(self) -> None:
         """Connect with backoff; while unhealthy, probe the cluster until it answers again."""
-        backoff = 0.5
+        connecting = Backoff(initial=0.5, maximum=10.0, jitter=False)
+        probing = Backoff(initial=0.5, maximum=5.0, jitter=False)
         while not self._stopping:
             if self._producer is None:
                 try:
                     await self._connect()
-                    backoff = 0.5
+                    connecting.reset()
                 except (KafkaError, OSError) as exc:
-                    log.warning("kafka connect failed error=%s retry_in_s=%.1f", type(exc).__name__, backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
+                    delay = connecting.next_delay()
+                    log.warning("kafka connect failed error=%s retry_in_s=%.1f", type(exc).__name__, delay)
+                    await asyncio.sleep(delay)
                 continue
             if self._healthy:
                 self._probe_needed.clear()
@@ -227,18 +217,15 @@ class ArticlePublisher:
                 if not self._healthy:
                     log.info("kafka available again")
                 self._healthy = True
-                backoff = 0.5
+                probing.reset()
             else:
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                await asyncio.sleep(probing.next_delay())
 
     async def _connect(self) -> None:
         producer = self._factory()
         try:
             await producer.start()
             if self.create_topics:
-                from newsflow.kafka import ensure_topics
-
                 await ensure_topics(self.kafka, self.topics)
         except BaseException:
             await producer.stop()
