@@ -31,6 +31,5 @@ class EnrichmentSettings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=0, le=65535)  # 0 = any free port
     data_dir: Path = Path("/tmp/newsflow-enrichment")
-    produce_retries: int = Field(default=8, ge=0)
     produce_backoff_s: float = Field(default=0.5, gt=0)  # first wait before producing again (doubles, ≤30 s)
     shutdown_timeout_s: float = Field(default=30.0, gt=0)
