@@ -1,3 +1,3 @@
-"""Test configuration: the real Kafka + Elasticsearch fixtures live in tests/stack_fixtures.py."""
+"""Test configuration: fixtures come from the plain modules of tests/support/ (registered here)."""
 
-pytest_plugins = ["tests.stack_fixtures"]
+pytest_plugins = ["tests.support.stack"]

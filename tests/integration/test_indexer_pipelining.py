@@ -19,7 +19,8 @@ from newsflow.index.client import make_async_es
 from newsflow.index.design import ensure_index
 from newsflow.index.loop import IndexerLoop, IndexerMetrics, Record, consumer_overrides
 from newsflow.kafka import make_consumer, make_producer
-from tests.integration.test_indexer_support import Env, count, enriched, es_client, make_env, produce
+from tests.support.elasticsearch import count
+from tests.support.indexer import Env, enriched, es_client, make_env, produce
 
 pytestmark = pytest.mark.integration
 

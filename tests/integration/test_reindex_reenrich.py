@@ -19,17 +19,9 @@ from newsflow.index.reindex import ReindexReport, reindex, topic_partitions
 from newsflow.kafka import make_consumer, make_producer
 from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
 from newsflow.serde import HEADER_SCHEMA, HEADER_TRACEPARENT, decode, encode
-from tests.integration.test_indexer_support import (
-    Env,
-    committed_all,
-    count,
-    enriched,
-    es_client,
-    make_env,
-    produce,
-    running_indexer,
-    wait_until,
-)
+from tests.support.elasticsearch import count
+from tests.support.indexer import Env, committed_all, enriched, es_client, make_env, produce, running_indexer
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
