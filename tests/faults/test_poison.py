@@ -10,17 +10,11 @@ from aiokafka import AIOKafkaProducer
 
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
 from newsflow.serde import encode
-from tests.faults.conftest import (
-    SOURCE,
-    PipelineFactory,
-    assert_exact,
-    converge,
-    dlq_id,
-    latest,
-    make_articles,
-    push,
-    record_result,
-)
+from tests.faults.exactness import assert_exact, converge
+from tests.faults.pushing import SOURCE, latest, make_articles, push
+from tests.faults.results import record_result
+from tests.support.kafka import dlq_id
+from tests.support.pipelines import PipelineFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 

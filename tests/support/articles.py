@@ -4,6 +4,9 @@ of it: the one table of the entities and topics enrichment finds in it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from newsflow.models import RawArticle
 
@@ -49,3 +52,26 @@ def seed_article(article_id: str = "seed-trump-xi", source: str = "wire") -> Raw
         body=body,
         revision=1,
     )
+
+
+def article(prefix: str, n: int, revision: int = 1) -> dict[str, Any]:
+    """A small valid article for the ingest API (publisher id ``<prefix>-<n:05d>``)."""
+    article_id = f"{prefix}-{n:05d}"
+    return {
+        "id": article_id,
+        "url": f"https://news.example.com/{prefix}/{n}",
+        "title": f"Harbour authority in Rotterdam approves expansion plan {n} (revision {revision})",
+        "body": (
+            f"The port of Rotterdam said on Tuesday that its board had approved plan number {n}. "
+            "Chief executive Maria Jansen told reporters the expansion would create jobs in the Netherlands. "
+            "Shipping companies including Maersk welcomed the decision, revision "
+            f"{revision}."
+        ),
+        "revision": revision,
+        "language": "en",
+    }
+
+
+def accepted_ids(response: httpx.Response) -> dict[int, str]:
+    """The id ingest gave each accepted item of a batch (``<source>:<publisher id>``), by item index."""
+    return {r["index"]: r["id"] for r in response.json()["results"] if r["status"] == "accepted"}
