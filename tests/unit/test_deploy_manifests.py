@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 from pydantic import ValidationError
@@ -30,6 +31,7 @@ from newsflow.index.settings import IndexerSettings
 from newsflow.ingest.auth import KeysFile
 from newsflow.ingest.settings import IngestSettings
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
+from tests.support.ci import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -75,7 +77,7 @@ def _render_cached(directory: Path) -> str:
     command = _kustomize_command(directory)
     if command is None:
         if directory != BASE:
-            pytest.skip(f"no kustomize/kubectl binary: cannot apply the patches of {directory.name}")
+            unavailable(f"no kustomize/kubectl binary: cannot apply the patches of {directory.name}")
         return json.dumps(load_resources(directory))
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stderr}"
@@ -109,9 +111,6 @@ def validate_manifest(doc: Manifest, k8s_version: str = K8S_VERSIONS[0]) -> list
             f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
             for e in _keda_validator().iter_errors(doc)
         ]
-    kubernetes_validate = pytest.importorskip(
-        "kubernetes_validate", reason="dev dependency kubernetes-validate (bundled k8s schemas) missing"
-    )
     try:
         kubernetes_validate.validate(doc, k8s_version, strict=True)
     except kubernetes_validate.ValidationError as error:
@@ -208,7 +207,7 @@ def test_every_manifest_validates(target: Path, k8s_version: str) -> None:
 
 def test_fallback_loader_sees_what_kustomize_renders() -> None:
     if _kustomize_command(BASE) is None:
-        pytest.skip("no kustomize/kubectl binary to compare the fallback loader with")
+        unavailable("no kustomize/kubectl binary to compare the fallback loader with")
     rendered = {_id(d) for d in render(BASE)}
     loaded = {_id(d) for d in load_resources(BASE)}
     assert rendered == loaded
