@@ -1,3 +1,7 @@
-"""Test configuration: fixtures come from the plain modules of tests/support/ (registered here)."""
+"""Test configuration: the fixtures of the plain modules in tests/support/, registered here."""
 
-pytest_plugins = ["tests.support.stack", "tests.support.feed_server"]
+pytest_plugins = [
+    "tests.support.stack",
+    "tests.support.feed_server",
+    "tests.support.ingest_app",
+]
