@@ -7,14 +7,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.e2e.metrics import scrape, series, value
 from tests.support.articles import accepted_ids, article
 from tests.support.pipelines import StartedPipelines
 from tests.support.polling import wait_until
-
-pytestmark = pytest.mark.integration
 
 
 async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory: StartedPipelines) -> None:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
 from tests.e2e.metrics import scrape, value
 from tests.support.articles import accepted_ids, article
 from tests.support.pipelines import StartedPipelines
 from tests.support.polling import wait_until
-
-pytestmark = pytest.mark.integration
 
 MIN_ARTICLES = 400
 

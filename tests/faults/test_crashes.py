@@ -16,8 +16,6 @@ from tests.support.kafka import lag
 from tests.support.pipelines import PipelineFactory
 from tests.support.polling import wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
-
 
 async def test_indexer_killed_mid_batch_then_restarted(pipelines: PipelineFactory) -> None:
     # Small batches: the indexer is far faster than enrichment, so a backlog of many batches is built

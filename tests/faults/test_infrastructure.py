@@ -7,7 +7,6 @@ import asyncio
 import time
 
 import httpx
-import pytest
 
 from newsflow.local.pipeline import SERVICES
 from tests.faults.control import background, terminate
@@ -17,8 +16,6 @@ from tests.faults.results import record_result
 from tests.support.kafka import group_offsets, lag
 from tests.support.pipelines import PipelineFactory
 from tests.support.polling import wait_until
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 ES_OUTAGE_S = 30.0
 KAFKA_OUTAGE_S = 15.0

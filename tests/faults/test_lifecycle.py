@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from newsflow.local.pipeline import SERVICES
 from tests.faults.control import background, terminate
@@ -18,8 +17,6 @@ from tests.faults.exactness import assert_exact, converge
 from tests.faults.pushing import PushLog, latest, make_articles, push
 from tests.faults.results import record_result
 from tests.support.pipelines import PipelineFactory
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 GRACE_S = 30.0  # Kubernetes' default terminationGracePeriodSeconds
 RSS_LIMIT_MB = 300.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import time
 
-import pytest
 from aiokafka import AIOKafkaProducer
 
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
@@ -15,8 +14,6 @@ from tests.faults.pushing import SOURCE, latest, make_articles, push
 from tests.faults.results import record_result
 from tests.support.kafka import dlq_id
 from tests.support.pipelines import PipelineFactory
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 
 def _raw(key: str, body: str = "A short but valid body.", **extra: object) -> RawArticle:

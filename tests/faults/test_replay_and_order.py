@@ -16,8 +16,6 @@ from tests.support.kafka import lag, read_dlq
 from tests.support.pipelines import Pipeline, PipelineFactory
 from tests.support.polling import wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
-
 
 @pytest.fixture(scope="module")
 async def pipeline(module_pipelines: PipelineFactory) -> Pipeline:

@@ -8,7 +8,6 @@ import time
 
 import httpx
 import orjson
-import pytest
 
 from tests.support.ingest_app import (
     ARTICLE,
@@ -19,8 +18,6 @@ from tests.support.ingest_app import (
     assert_nothing_then_only_sentinel,
 )
 from tests.support.kafka import end_offsets, read_topic
-
-pytestmark = pytest.mark.integration
 
 
 async def test_missing_invalid_and_foreign_keys_are_refused_and_nothing_is_published(

@@ -23,9 +23,6 @@ from tests.support.feed_server import FeedServer, serving
 from tests.support.ingest_app import IngestFactory
 from tests.support.kafka import end_offsets
 
-pytestmark = pytest.mark.integration
-
-
 PUBLIC = "93.184.216.34"
 NAMES = {
     "news.example.com": [PUBLIC],

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-import pytest
 
 from newsflow.enrich.pipeline import Enricher
 from newsflow.index.client import make_async_es
@@ -24,9 +23,6 @@ from tests.support.ingest_app import (
     assert_error_body,
 )
 from tests.support.kafka import read_topic
-
-pytestmark = pytest.mark.integration
-
 
 SCRIPT_MARKERS = re.compile(r"<[a-z!?/]|\bon[a-z]+\s*=|javascript:|vbscript:|alert\(|steal\(", re.I)
 

@@ -32,8 +32,6 @@ from newsflow.serde import decode
 from newsflow.settings import KafkaSettings, TopicSettings
 from tests.support.ci import unavailable
 
-pytestmark = pytest.mark.integration
-
 USER = "newsflow"
 PASSWORD = "scram-P4SS-7d2c91e0b6"
 WRONG = "scram-WRONG-0a9b8c7d6e"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import orjson
-import pytest
 
 from tests.support.ingest_app import (
     ARTICLE,
@@ -14,8 +13,6 @@ from tests.support.ingest_app import (
     assert_error_body,
     assert_nothing_then_only_sentinel,
 )
-
-pytestmark = pytest.mark.integration
 
 
 async def test_oversized_and_malformed_bodies_are_refused_and_nothing_is_published(

@@ -20,8 +20,6 @@ from tests.support.kafka import end_offsets, lag, read_topic
 from tests.support.pipelines import Pipeline, pipeline_factory
 from tests.support.polling import wait_until
 
-pytestmark = pytest.mark.integration
-
 
 async def _caught_up(bootstrap: str, group: str, topic: str) -> bool:
     return await lag(bootstrap, group, topic) == 0

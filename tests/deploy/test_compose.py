@@ -22,7 +22,7 @@ import yaml
 
 from newsflow.enrich.settings import EnrichmentSettings
 from newsflow.settings import ElasticsearchSettings, TopicSettings
-from tests.unit.test_deploy_manifests import settings_problems
+from tests.deploy.settings_check import settings_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
