@@ -6,6 +6,7 @@ scenario ends with), results.py (the figures), control.py (SIGTERM, background t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 
 import pytest
 
@@ -16,14 +17,20 @@ from tests.support.pipelines import PipelineFactory, pipeline_factory
 PARTITIONS = 6
 
 
+def _factory(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, es_url: str
+) -> AbstractAsyncContextManager[PipelineFactory]:
+    return pipeline_factory(
+        request, kafka_bootstrap, es_url, source=SOURCE, partitions=PARTITIONS, NEWSFLOW_LOG_LEVEL="INFO"
+    )
+
+
 @pytest.fixture
 async def pipelines(
     request: pytest.FixtureRequest, kafka_bootstrap: str, es_url: str
 ) -> AsyncIterator[PipelineFactory]:
     """Factory of pipelines (not started) stopped at the end of the test."""
-    async with pipeline_factory(
-        request, kafka_bootstrap, es_url, source=SOURCE, partitions=PARTITIONS, NEWSFLOW_LOG_LEVEL="INFO"
-    ) as factory:
+    async with _factory(request, kafka_bootstrap, es_url) as factory:
         yield factory
 
 
@@ -32,9 +39,7 @@ async def module_pipelines(
     request: pytest.FixtureRequest, kafka_bootstrap: str, es_url: str
 ) -> AsyncIterator[PipelineFactory]:
     """Factory of pipelines shared by the tests of one module."""
-    async with pipeline_factory(
-        request, kafka_bootstrap, es_url, source=SOURCE, partitions=PARTITIONS, NEWSFLOW_LOG_LEVEL="INFO"
-    ) as factory:
+    async with _factory(request, kafka_bootstrap, es_url) as factory:
         yield factory
 
 
