@@ -4,12 +4,10 @@ what does connect is pinned to the checked address, and nothing reaches Kafka.""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import re
 import socket
-import time
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -22,6 +20,7 @@ from newsflow.settings import KafkaSettings, TopicSettings
 from tests.support.feed_server import FeedServer, serving
 from tests.support.ingest_app import IngestFactory
 from tests.support.kafka import end_offsets
+from tests.support.polling import wait_until
 
 PUBLIC = "93.184.216.34"
 NAMES = {
@@ -165,13 +164,15 @@ async def test_service_feed_poller_refuses_loopback_feeds_without_connecting(
     feeds = tuple(FeedConfig(url=u, source="feeds") for u in urls)
     caplog.set_level(logging.WARNING, logger="newsflow.ingest.feeds")
     async with ingest_app(feeds=feeds, feed_interval_s=3600) as ingest:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            skipped = [r for r in caplog.records if r.getMessage().startswith("feed skipped")]
-            if len(skipped) >= len(urls):
-                break
-            await asyncio.sleep(0.1)
-        messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("feed skipped")]
+
+        def skipped() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.getMessage().startswith("feed skipped")]
+
+        async def all_skipped() -> bool:
+            return len(skipped()) >= len(urls)
+
+        await wait_until(all_skipped, within=30, what="a 'feed skipped' log line per feed")
+        messages = skipped()
         assert len(messages) == len(urls), messages
         assert all("non-public address" in m for m in messages), messages
         assert listener.connections == 0
