@@ -15,11 +15,8 @@ import tempfile
 from pathlib import Path
 
 import httpx
-import pytest
 
 from newsflow.local.run import load_seeds
-
-pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSFLOW = ROOT / ".venv" / "bin" / "newsflow"

@@ -7,26 +7,16 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.e2e.conftest import (
-    SOURCE,
-    PipelineFactory,
-    accepted_ids,
-    article,
-    eventually,
-    scrape,
-    series,
-    value,
-)
-
-pytestmark = pytest.mark.integration
+from tests.e2e.metrics import scrape, series, value
+from tests.support.articles import accepted_ids, article
+from tests.support.pipelines import StartedPipelines
+from tests.support.polling import wait_until
 
 
-async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory: PipelineFactory) -> None:
+async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory: StartedPipelines) -> None:
     pipeline = await pipeline_factory(partitions=4)
     http = pipeline.http
-    urls = {s: pipeline.local.url(s) for s in ("ingest", "enrichment", "indexer")}
+    urls = {s: pipeline.lp.url(s) for s in ("ingest", "enrichment", "indexer")}
     for name, url in urls.items():
         assert (await http.get(f"{url}/healthz")).status_code == 200, name
         assert (await http.get(f"{url}/readyz")).status_code == 200, name
@@ -37,7 +27,7 @@ async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory
     response = await pipeline.push([*good, empty, invalid])
     assert response.json()["accepted"] == 31
     ids = accepted_ids(response)  # the ids as stored: scoped by the key's source
-    assert ids[0] == f"{SOURCE}:obs-00000" and len(ids) == 31
+    assert ids[0] == f"{pipeline.source}:obs-00000" and len(ids) == 31
     await pipeline.wait_indexed({ids[i]: 1 for i in range(len(good))})
 
     ingest = await scrape(http, urls["ingest"])
@@ -57,7 +47,12 @@ async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory
             and value(samples, "newsflow_consumer_lag") == 0
         )
 
-    await eventually(enrichment_settled, 30, "enrichment counters and its lag gauge (updated every 5 s)")
+    await wait_until(
+        enrichment_settled,
+        within=30,
+        what="enrichment counters and its lag gauge (updated every 5 s)",
+        interval=0.5,
+    )
     enrichment = await scrape(http, urls["enrichment"])
     assert value(enrichment, "newsflow_enrichment_consumed_total") == 31
     assert value(enrichment, "newsflow_enrichment_processed_total", kind="enriched") == 30
@@ -73,7 +68,7 @@ async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory
         lag = series(samples, "newsflow_consumer_lag")
         return len(lag) == 4 and value(samples, "newsflow_consumer_lag") == 0
 
-    await eventually(indexer_settled, 30, "the indexer's lag gauge")
+    await wait_until(indexer_settled, within=30, what="the indexer's lag gauge", interval=0.5)
     indexer = await scrape(http, urls["indexer"])
     assert value(indexer, "newsflow_indexer_docs_total", outcome="indexed") == 30
     assert value(indexer, "newsflow_indexer_docs_total", outcome="dlq") == 0
@@ -84,13 +79,13 @@ async def test_every_service_exposes_lag_throughput_and_latency(pipeline_factory
     assert {s["topic"] for s in series(indexer, "newsflow_consumer_lag")} == {pipeline.config.enriched_topic}
     assert await pipeline.dead_letters() == 1
     letters = [
-        e for e in _json_lines(pipeline.local.log_file("enrichment")) if e.get("article_id") == ids[len(good)]
+        e for e in _json_lines(pipeline.lp.log_file("enrichment")) if e.get("article_id") == ids[len(good)]
     ]
     assert letters and letters[0]["level"] == "warning" and "dead-lettered" in str(letters[0]["msg"])
 
 
 async def test_trace_id_of_the_request_reaches_the_indexed_document(
-    pipeline_factory: PipelineFactory,
+    pipeline_factory: StartedPipelines,
 ) -> None:
     pipeline = await pipeline_factory(partitions=2)
     trace_id = secrets.token_hex(16)
@@ -99,20 +94,20 @@ async def test_trace_id_of_the_request_reaches_the_indexed_document(
     assert response.headers["traceparent"].split("-")[1] == trace_id  # same trace, a child span
 
     docs = await pipeline.wait_indexed({i: 1 for i in accepted_ids(response).values()})
-    assert sorted(docs) == [f"{SOURCE}:trace-00001", f"{SOURCE}:trace-00002"]
+    assert sorted(docs) == [f"{pipeline.source}:trace-00001", f"{pipeline.source}:trace-00002"]
     assert {d["trace_id"] for d in docs.values()} == {trace_id}
 
-    ingest_lines = [
-        e for e in _json_lines(pipeline.local.log_file("ingest")) if e.get("trace_id") == trace_id
-    ]
+    ingest_lines = [e for e in _json_lines(pipeline.lp.log_file("ingest")) if e.get("trace_id") == trace_id]
     assert ingest_lines and "articles accepted" in str(ingest_lines[0]["msg"])
 
     async def indexer_logged() -> bool:
         return any(
-            trace_id in (e.get("trace_ids") or []) for e in _json_lines(pipeline.local.log_file("indexer"))
+            trace_id in (e.get("trace_ids") or []) for e in _json_lines(pipeline.lp.log_file("indexer"))
         )
 
-    await eventually(indexer_logged, 10, "the indexer's batch log line with the trace id")
+    await wait_until(
+        indexer_logged, within=10, what="the indexer's batch log line with the trace id", interval=0.5
+    )
 
 
 def _json_lines(path: Path) -> list[dict[str, Any]]:

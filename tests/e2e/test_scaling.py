@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
-from tests.e2e.conftest import PipelineFactory, accepted_ids, article, eventually, scrape, value
-
-pytestmark = pytest.mark.integration
+from tests.e2e.metrics import scrape, value
+from tests.support.articles import accepted_ids, article
+from tests.support.pipelines import StartedPipelines
+from tests.support.polling import wait_until
 
 MIN_ARTICLES = 400
 
 
 async def test_adding_and_removing_an_enrichment_replica_under_load(
-    pipeline_factory: PipelineFactory,
+    pipeline_factory: StartedPipelines,
 ) -> None:
     pipeline = await pipeline_factory(partitions=12)
     http = pipeline.http
@@ -36,24 +35,39 @@ async def test_adding_and_removing_an_enrichment_replica_under_load(
 
     pusher = asyncio.create_task(push_continuously())
     try:
-        await eventually(lambda: _ready(len(expected) >= 100), 60, "the first 100 articles pushed")
+        await wait_until(
+            lambda: _ready(len(expected) >= 100),
+            within=60,
+            what="the first 100 articles pushed",
+            interval=0.5,
+        )
 
-        first = pipeline.local.url("enrichment", 0)
-        second = pipeline.start("enrichment", 1)
-        await pipeline.local.wait_ready("enrichment-1", timeout_s=180)
+        first = pipeline.lp.url("enrichment", 0)
+        await pipeline.start("enrichment", replica=1)
+        second = pipeline.lp.url("enrichment", 1)
 
         async def both_consumed() -> bool:
             a, b = await scrape(http, first), await scrape(http, second)
             name = "newsflow_enrichment_consumed_total"
             return value(a, name) > 0 and value(b, name) > 0
 
-        await eventually(both_consumed, 120, "both enrichment replicas consuming (partitions shared)")
+        await wait_until(
+            both_consumed,
+            within=120,
+            what="both enrichment replicas consuming (partitions shared)",
+            interval=0.5,
+        )
         before_stop = value(await scrape(http, first), "newsflow_enrichment_consumed_total")
         second_before = value(await scrape(http, second), "newsflow_enrichment_consumed_total")
 
-        assert pipeline.local.stop("enrichment", 0), "enrichment-0 was not running"
+        assert pipeline.lp.stop("enrichment", 0), "enrichment-0 was not running"
         stopped_at = time.monotonic()
-        await eventually(lambda: _ready(time.monotonic() - stopped_at > 3), 10, "load after the scale-in")
+        await wait_until(
+            lambda: _ready(time.monotonic() - stopped_at > 3),
+            within=10,
+            what="load after the scale-in",
+            interval=0.5,
+        )
         stop_pushing.set()
         await asyncio.wait_for(pusher, timeout=120)
     finally:

@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import (
-    PipelineFactory,
-    assert_exact,
-    background,
-    converge,
-    lag,
-    latest,
-    make_articles,
-    push,
-    record_result,
-    wait_for,
-)
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+from tests.faults.control import background
+from tests.faults.exactness import assert_exact, converge
+from tests.faults.pushing import latest, make_articles, push
+from tests.faults.results import record_result
+from tests.support.kafka import lag
+from tests.support.pipelines import PipelineFactory
+from tests.support.polling import wait_until
 
 
 async def test_indexer_killed_mid_batch_then_restarted(pipelines: PipelineFactory) -> None:
@@ -35,13 +28,23 @@ async def test_indexer_killed_mid_batch_then_restarted(pipelines: PipelineFactor
     expected = latest(articles)
     cfg = p.config
     async with background(push(p.ingest_url, p.key, articles, pause=0.05)) as pusher:
-        first_kill = await p.wait_indexed(len(expected) // 6)
+        first_kill = await p.wait_count(len(expected) // 6)
         p.lp.kill("indexer")  # SIGKILL while batches are being written and committed
         log = await pusher
-    await wait_for(lambda: _no_lag(cfg.kafka_bootstrap, cfg.enrichment_group, cfg.raw_topic), 180, "enriched")
+    await wait_until(
+        lambda: _no_lag(cfg.kafka_bootstrap, cfg.enrichment_group, cfg.raw_topic),
+        within=180,
+        what="enriched",
+        interval=0.5,
+    )
     settled = _log_sum(p.lp.log_file("indexer"), "docs")
     p.lp.start("indexer")
-    await wait_for(lambda: _grew(p.lp.log_file("indexer"), settled + 100), 120, "backlog being indexed", 0.05)
+    await wait_until(
+        lambda: _grew(p.lp.log_file("indexer"), settled + 100),
+        within=120,
+        what="backlog being indexed",
+        interval=0.05,
+    )
     p.lp.kill("indexer")  # in the middle of the backlog, between a settled batch and the next commit
     second_kill = await p.indexed_count()
     p.lp.start("indexer")
@@ -89,7 +92,7 @@ async def test_enrichment_worker_killed_mid_batch(pipelines: PipelineFactory, re
     articles = make_articles(f"s2r{replicas}", seed=200 + replicas)
     expected = latest(articles)
     async with background(push(p.ingest_url, p.key, articles, pause=0.05)) as pusher:
-        killed_at = await p.wait_indexed(len(expected) // 5)
+        killed_at = await p.wait_count(len(expected) // 5)
         p.lp.kill("enrichment", 0)  # SIGKILL in the middle of a batch (enrichment is the bottleneck)
         killed = time.monotonic()
         if replicas == 1:

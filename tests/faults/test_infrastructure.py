@@ -7,26 +7,15 @@ import asyncio
 import time
 
 import httpx
-import pytest
 
 from newsflow.local.pipeline import SERVICES
-from tests.faults.conftest import (
-    PipelineFactory,
-    PushLog,
-    assert_exact,
-    background,
-    converge,
-    group_offsets,
-    lag,
-    latest,
-    make_articles,
-    push,
-    record_result,
-    terminate,
-    wait_for,
-)
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+from tests.faults.control import background, terminate
+from tests.faults.exactness import assert_exact, converge
+from tests.faults.pushing import PushLog, latest, make_articles, push
+from tests.faults.results import record_result
+from tests.support.kafka import group_offsets, lag
+from tests.support.pipelines import PipelineFactory
+from tests.support.polling import wait_until
 
 ES_OUTAGE_S = 30.0
 KAFKA_OUTAGE_S = 15.0
@@ -62,10 +51,12 @@ async def test_elasticsearch_down_30s_under_load(
         background(_poll(f"{p.lp.url('indexer')}/readyz", readiness)),
         background(push(p.ingest_url, p.key, articles, log, chunk_size=25, pause=1.0, within=300)) as pusher,
     ):
-        await p.wait_indexed(len(expected) // 6)
+        await p.wait_count(len(expected) // 6)
         await asyncio.to_thread(control.stop_elasticsearch)  # type: ignore[attr-defined]
         down = time.monotonic()
-        await wait_for(lambda: _last_is(readiness, 503), 60, "indexer /readyz answers 503")
+        await wait_until(
+            lambda: _last_is(readiness, 503), within=60, what="indexer /readyz answers 503", interval=0.5
+        )
         await asyncio.sleep(2.0)
         committed_early = await group_offsets(cfg.kafka_bootstrap, cfg.indexer_group)
         await asyncio.sleep(max(0.0, ES_OUTAGE_S - (time.monotonic() - down)))
@@ -77,7 +68,9 @@ async def test_elasticsearch_down_30s_under_load(
         await pusher
         result = await converge(p, log.accepted)
         recovery = time.monotonic() - up
-        await wait_for(lambda: _last_is(readiness, 200), 60, "indexer ready again")
+        await wait_until(
+            lambda: _last_is(readiness, 200), within=60, what="indexer ready again", interval=0.5
+        )
     record_result(
         "3 Elasticsearch stopped 30 s under load",
         len(articles),
@@ -110,10 +103,12 @@ async def test_kafka_restarted_under_load(pipelines: PipelineFactory, local_stac
     async with background(
         push(p.ingest_url, p.key, articles, log, chunk_size=20, pause=0.5, within=420)
     ) as pusher:
-        await p.wait_indexed(len(expected) // 8)
+        await p.wait_count(len(expected) // 8)
         await asyncio.to_thread(control.stop_kafka)  # type: ignore[attr-defined]
         down = time.monotonic()
-        await wait_for(lambda: _saw(log, 503), 60, "ingest answers 503 while Kafka is down")
+        await wait_until(
+            lambda: _saw(log, 503), within=60, what="ingest answers 503 while Kafka is down", interval=0.5
+        )
         ingest_ready = (await httpx.AsyncClient().get(f"{p.ingest_url}/readyz", timeout=5)).status_code
         await asyncio.sleep(max(0.0, KAFKA_OUTAGE_S - (time.monotonic() - down)))
         await asyncio.to_thread(control.start_kafka)  # type: ignore[attr-defined]
@@ -154,7 +149,7 @@ async def test_enrichment_sigterm_while_kafka_is_down_exits_by_its_deadline_and_
     log = PushLog()
     await push(p.ingest_url, p.key, articles, log, chunk_size=60, pause=0.0, within=120)
     assert log.accepted == expected
-    indexed_before = await p.wait_indexed(12)
+    indexed_before = await p.wait_count(12)
     await asyncio.to_thread(control.stop_kafka)  # type: ignore[attr-defined]
     down = time.monotonic()
     try:

@@ -10,23 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from newsflow.local.pipeline import SERVICES
-from tests.faults.conftest import (
-    PipelineFactory,
-    PushLog,
-    assert_exact,
-    background,
-    converge,
-    latest,
-    make_articles,
-    push,
-    record_result,
-    terminate,
-)
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+from tests.faults.control import background, terminate
+from tests.faults.exactness import assert_exact, converge
+from tests.faults.pushing import PushLog, latest, make_articles, push
+from tests.faults.results import record_result
+from tests.support.pipelines import PipelineFactory
 
 GRACE_S = 30.0  # Kubernetes' default terminationGracePeriodSeconds
 RSS_LIMIT_MB = 300.0
@@ -42,7 +32,7 @@ async def test_sigterm_during_processing(pipelines: PipelineFactory) -> None:
     async with background(
         push(p.ingest_url, p.key, articles, log, chunk_size=20, pause=0.3, within=420)
     ) as pusher:
-        stopped_at = await p.wait_indexed(len(expected) // 5)
+        stopped_at = await p.wait_count(len(expected) // 5)
         exits = dict(
             zip(
                 SERVICES,

@@ -5,24 +5,15 @@ from __future__ import annotations
 import base64
 import time
 
-import pytest
 from aiokafka import AIOKafkaProducer
 
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
 from newsflow.serde import encode
-from tests.faults.conftest import (
-    SOURCE,
-    PipelineFactory,
-    assert_exact,
-    converge,
-    dlq_id,
-    latest,
-    make_articles,
-    push,
-    record_result,
-)
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+from tests.faults.exactness import assert_exact, converge
+from tests.faults.pushing import SOURCE, latest, make_articles, push
+from tests.faults.results import record_result
+from tests.support.kafka import dlq_id
+from tests.support.pipelines import PipelineFactory
 
 
 def _raw(key: str, body: str = "A short but valid body.", **extra: object) -> RawArticle:

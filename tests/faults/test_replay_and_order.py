@@ -8,28 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import (
-    SOURCE,
-    FaultPipeline,
-    PipelineFactory,
-    assert_exact,
-    converge,
-    es_docs,
-    lag,
-    latest,
-    make_articles,
-    push,
-    read_dlq,
-    record_result,
-    stored_id,
-    wait_for,
-)
-
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+from tests.faults.exactness import assert_exact, converge
+from tests.faults.pushing import SOURCE, latest, make_articles, push, stored_id
+from tests.faults.results import record_result
+from tests.support.elasticsearch import es_docs
+from tests.support.kafka import lag, read_dlq
+from tests.support.pipelines import Pipeline, PipelineFactory
+from tests.support.polling import wait_until
 
 
 @pytest.fixture(scope="module")
-async def pipeline(module_pipelines: PipelineFactory) -> FaultPipeline:
+async def pipeline(module_pipelines: PipelineFactory) -> Pipeline:
     p = module_pipelines("s56")
     await p.start()
     return p
@@ -39,7 +28,7 @@ def _revision(article: dict[str, Any], revision: int) -> dict[str, Any]:
     return {**article, "revision": revision, "title": f"rev {revision}: {article['title']}"}
 
 
-async def test_out_of_order_revisions_newest_wins(pipeline: FaultPipeline) -> None:
+async def test_out_of_order_revisions_newest_wins(pipeline: Pipeline) -> None:
     p = pipeline
     base = list({a["id"]: a for a in make_articles("s6", seed=601)}.values())[:520]
     newest, oldest, middle = ([_revision(a, r) for a in base] for r in (3, 1, 2))
@@ -68,7 +57,7 @@ async def test_out_of_order_revisions_newest_wins(pipeline: FaultPipeline) -> No
     )
 
 
-async def test_full_replay_from_earliest_changes_nothing(pipeline: FaultPipeline) -> None:
+async def test_full_replay_from_earliest_changes_nothing(pipeline: Pipeline) -> None:
     p = pipeline
     cfg = p.config
     articles = make_articles("s5", seed=501)
@@ -88,9 +77,17 @@ async def test_full_replay_from_earliest_changes_nothing(pipeline: FaultPipeline
     started = time.monotonic()
     p.lp.start("enrichment", NEWSFLOW_ENRICH_GROUP_ID=groups["enrichment"])
     p.lp.start("indexer", NEWSFLOW_INDEXER_GROUP_ID=groups["indexer"])
-    await wait_for(lambda: _caught_up(p, groups["enrichment"], cfg.raw_topic), 300, "raw topic re-enriched")
-    await wait_for(
-        lambda: _caught_up(p, groups["indexer"], cfg.enriched_topic), 300, "enriched topic replayed"
+    await wait_until(
+        lambda: _caught_up(p, groups["enrichment"], cfg.raw_topic),
+        within=300,
+        what="raw topic re-enriched",
+        interval=0.5,
+    )
+    await wait_until(
+        lambda: _caught_up(p, groups["indexer"], cfg.enriched_topic),
+        within=300,
+        what="enriched topic replayed",
+        interval=0.5,
     )
     replay_s = time.monotonic() - started
 
@@ -109,7 +106,7 @@ async def test_full_replay_from_earliest_changes_nothing(pipeline: FaultPipeline
     assert_exact(after)
 
 
-async def _caught_up(p: FaultPipeline, group: str, topic: str) -> bool:
+async def _caught_up(p: Pipeline, group: str, topic: str) -> bool:
     try:
         return await lag(p.config.kafka_bootstrap, group, topic) == 0
     except Exception:  # the group has not committed yet

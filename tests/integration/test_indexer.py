@@ -9,20 +9,20 @@ import orjson
 import pytest
 
 from newsflow.index.search import SearchQuery, search_async
-from tests.integration.test_indexer_support import (
+from tests.support.elasticsearch import count
+from tests.support.indexer import (
     ECONOMY,
     POLITICS,
     SPORT,
     committed_all,
-    count,
     enriched,
     es_client,
     make_env,
     produce,
     read_dead_letters,
     running_indexer,
-    wait_until,
 )
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,9 @@ from newsflow.index.design import ensure_index
 from newsflow.index.loop import IndexerLoop, Record, consumer_overrides
 from newsflow.index.metrics import IndexerMetrics
 from newsflow.kafka import make_consumer, make_producer
-from tests.integration.test_indexer_support import Env, count, enriched, es_client, make_env, produce
+from tests.support.elasticsearch import count
+from tests.support.indexer import Env, enriched, es_client, make_env, produce
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -81,11 +83,11 @@ async def test_a_batch_commits_only_after_the_earlier_batch_committed(
             loop._write_and_commit(loop.prepare(records[3:]), asyncio.Event(), earlier_task)
         )
         # The later batch is written while the earlier one is still unsettled ...
-        for _ in range(100):
-            if await count(es, env.es.alias) == 3:
-                break
-            await asyncio.sleep(0.1)
-        assert await count(es, env.es.alias) == 3
+
+        async def three_written() -> bool:
+            return await count(es, env.es.alias) == 3
+
+        await wait_until(three_written, within=10, what="the later batch written")
         await asyncio.sleep(0.5)
         # ... but nothing is committed past the unsettled batch.
         assert not later.done()

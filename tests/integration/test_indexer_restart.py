@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_indexer_support import (
-    committed_all,
-    count,
-    enriched,
-    es_client,
-    make_env,
-    produce,
-    running_indexer,
-    wait_until,
-)
+from tests.support.elasticsearch import count
+from tests.support.indexer import committed_all, enriched, es_client, make_env, produce, running_indexer
+from tests.support.polling import wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+pytestmark = pytest.mark.integration
 
 
 async def test_elasticsearch_restart_during_a_run_loses_nothing(

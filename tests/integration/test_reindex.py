@@ -11,17 +11,17 @@ from elasticsearch import AsyncElasticsearch
 
 from newsflow.index.design import alias_indices
 from newsflow.index.reindex import reindex
-from tests.integration.test_indexer_support import (
+from tests.support.elasticsearch import count
+from tests.support.indexer import (
     POLITICS,
     committed_all,
-    count,
     enriched,
     es_client,
     make_env,
     produce,
     running_indexer,
-    wait_until,
 )
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -15,21 +14,14 @@ from elasticsearch import AsyncElasticsearch
 from newsflow import cli
 from newsflow.enrich.pipeline import default_enricher
 from newsflow.index.design import alias_indices, ensure_index
-from newsflow.index.reindex import ReindexReport, reindex, topic_partitions
-from newsflow.kafka import make_consumer, make_producer
+from newsflow.index.reindex import ReindexReport, reindex
+from newsflow.kafka import make_producer
 from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
 from newsflow.serde import HEADER_SCHEMA, HEADER_TRACEPARENT, decode, encode
-from tests.integration.test_indexer_support import (
-    Env,
-    committed_all,
-    count,
-    enriched,
-    es_client,
-    make_env,
-    produce,
-    running_indexer,
-    wait_until,
-)
+from tests.support.elasticsearch import count
+from tests.support.indexer import Env, committed_all, enriched, es_client, make_env, produce, running_indexer
+from tests.support.kafka import read_topic
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -81,24 +73,9 @@ async def produce_raw(env: Env, items: Sequence[RawArticle | tuple[str, bytes]])
         await producer.stop()
 
 
-async def read_topic(env: Env, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+async def records_of(env: Env, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of ``topic`` up to its current end offsets, ordered by (partition, offset)."""
-    partitions = await topic_partitions(env.kafka, topic)
-    consumer = make_consumer(env.kafka, group_id=None)
-    await consumer.start()
-    records: list[ConsumerRecord[bytes, bytes]] = []
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        deadline = time.monotonic() + 30
-        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
-            assert time.monotonic() < deadline, f"timed out reading {topic}"
-            fetched = await consumer.getmany(timeout_ms=500)
-            records.extend(r for rs in fetched.values() for r in rs)
-    finally:
-        await consumer.stop()
-    return sorted(records, key=lambda r: (r.partition, r.offset))
+    return sorted(await read_topic(env.kafka, topic), key=lambda r: (r.partition, r.offset))
 
 
 def current_model_versions() -> list[str]:
@@ -179,7 +156,7 @@ async def test_re_enrich_rebuilds_from_raw_republishes_and_dead_letters(
             assert not await es.exists(index=env.es.alias, id=absent)
 
         # The enriched topic: the stale record, then every re-enriched record in the raw topic's order.
-        records = await read_topic(env, env.topics.enriched)
+        records = await records_of(env, env.topics.enriched)
         stale_records = [r for r in records if r.key == b"wire:a1" and r.offset == 0]
         assert [decode(r.value, EnrichedArticle).article.title for r in stale_records] == ["stale"]
         republished = [r for r in records if r not in stale_records]
@@ -205,7 +182,7 @@ async def test_re_enrich_rebuilds_from_raw_republishes_and_dead_letters(
 
         # The enrichment failure is dead-lettered like the worker does; the undecodable record is not
         # dead-lettered again (the worker did that when it first consumed it).
-        letters = [decode(r.value, DeadLetter) for r in await read_topic(env, env.topics.dlq)]
+        letters = [decode(r.value, DeadLetter) for r in await records_of(env, env.topics.dlq)]
         assert [(x.stage, x.error_type, x.key, x.topic) for x in letters] == [
             ("enrichment", "EmptyBody", "wire:empty", env.topics.raw)
         ]
@@ -238,8 +215,8 @@ async def test_re_enrich_without_republish_and_dry_run_produce_nothing_to_the_en
         assert (dry.indexed, dry.deleted, dry.enrichment_failures, dry.undecodable) == (5, 1, 1, 1)
         assert (dry.republished, dry.dead_lettered) == (0, 0)
         assert await alias_indices(es, env.es.alias) == [old_index]
-        assert await read_topic(env, env.topics.enriched) == []
-        assert await read_topic(env, env.topics.dlq) == []
+        assert await records_of(env, env.topics.enriched) == []
+        assert await records_of(env, env.topics.dlq) == []
 
         kept = await rebuild(env, es, env.topics.raw, re_enrich_raw=True, republish=False)
         assert kept.republished == 0 and (kept.indexed, kept.deleted, kept.rejected) == (4, 1, 1)
@@ -247,10 +224,10 @@ async def test_re_enrich_without_republish_and_dry_run_produce_nothing_to_the_en
         assert await count(es, env.es.alias) == 2
         doc = await source(es, env.es.alias, "wire:a1")
         assert doc["model_versions"] == current_model_versions()
-        assert await read_topic(env, env.topics.enriched) == []
+        assert await records_of(env, env.topics.enriched) == []
         # Not republishing drops nothing silently: the failed article and the rejected document are
         # dead-lettered, each with its reason.
-        dead = [decode(r.value, DeadLetter) for r in await read_topic(env, env.topics.dlq)]
+        dead = [decode(r.value, DeadLetter) for r in await records_of(env, env.topics.dlq)]
         letters = {x.key: x for x in dead}
         assert len(dead) == kept.dead_lettered == 2 and set(letters) == {"wire:empty", "wire:huge"}
         assert (letters["wire:empty"].stage, letters["wire:empty"].error_type) == ("enrichment", "EmptyBody")
@@ -293,8 +270,8 @@ async def test_cli_re_enrich_dry_run_reports_and_produces_nothing(
     assert report["topic"] == env.topics.raw and report["dry_run"] is True
     assert (report["records"], report["indexed"], report["deleted"]) == (7, 4, 1)
     assert (report["enrichment_failures"], report["undecodable"], report["republished"]) == (1, 1, 0)
-    assert await read_topic(env, env.topics.enriched) == []
-    assert await read_topic(env, env.topics.dlq) == []
+    assert await records_of(env, env.topics.enriched) == []
+    assert await records_of(env, env.topics.dlq) == []
     async with es_client(env) as es:
         assert await alias_indices(es, env.es.alias) == []
 

@@ -15,7 +15,7 @@ from newsflow.index.design import ensure_index
 from newsflow.index.documents import bulk_action
 from newsflow.index.search import SearchQuery, search_async
 from newsflow.retry import Backoff
-from tests.integration.test_indexer_support import ECONOMY, POLITICS, SPORT, enriched, es_client, make_env
+from tests.support.indexer import ECONOMY, POLITICS, SPORT, enriched, es_client, make_env
 
 pytestmark = pytest.mark.integration
 

@@ -30,8 +30,7 @@ from newsflow.local.stack import kafka as kf
 from newsflow.models import RawArticle, utcnow
 from newsflow.serde import decode
 from newsflow.settings import KafkaSettings, TopicSettings
-
-pytestmark = pytest.mark.integration
+from tests.support.ci import unavailable
 
 USER = "newsflow"
 PASSWORD = "scram-P4SS-7d2c91e0b6"
@@ -75,8 +74,8 @@ def sasl_bootstrap() -> Iterator[str]:
     try:
         dist = artifacts.ensure_kafka(artifacts.default_cache_dir())
         java = jdk.find_java(17, override_env="NEWSFLOW_KAFKA_JAVA_HOME")
-    except Exception as exc:  # no Kafka distribution or JDK on this machine
-        pytest.skip(f"no local Kafka distribution/JDK for the SASL broker: {exc}")
+    except (artifacts.ArtifactError, jdk.JavaNotFoundError) as exc:  # a missing tool, nothing else
+        unavailable(f"no local Kafka distribution/JDK for the SASL broker: {exc}")
     root = Path(tempfile.mkdtemp(prefix="newsflow-sasl-kafka-"))
     layout = kf.KafkaLayout(root)
     layout.logs.mkdir(parents=True)

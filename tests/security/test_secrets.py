@@ -163,7 +163,6 @@ def _wait_http(url: str, timeout_s: float = 60) -> None:
     raise AssertionError(f"{url} did not answer within {timeout_s}s")
 
 
-@pytest.mark.integration
 def test_secrets_never_appear_in_logs_or_error_answers(
     kafka_bootstrap: str,
     tmp_path: Path,

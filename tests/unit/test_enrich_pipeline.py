@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import orjson
 import pytest
@@ -16,8 +15,8 @@ from newsflow.enrich.records import InRecord, process_records
 from newsflow.enrich.settings import EnrichmentSettings
 from newsflow.models import DeadLetter, EnrichedArticle, Enrichment, RawArticle, Topic
 from newsflow.serde import encode
+from tests.support.articles import SEED_ENTITIES, SEED_TOPIC, seed_article, seed_title_body
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"
 TRACEPARENT = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
@@ -57,7 +56,7 @@ def fragile_enricher() -> Enricher:
 
 
 def test_seed_article_is_fully_enriched(enricher: Enricher) -> None:
-    title, body = SEED.read_text(encoding="utf-8").split("\n", 1)
+    title, body = seed_title_body()
     [result] = enricher.enrich_batch([article("seed", body, title=title)])
     assert isinstance(result, Enrichment)
     assert result.entities[0].name == "Donald Trump"
@@ -69,6 +68,17 @@ def test_seed_article_is_fully_enriched(enricher: Enricher) -> None:
     keywords = {k.text for k in result.keywords}
     assert "fentanyl crisis" in keywords
     assert not keywords & {"trump", "xi", "chinese"}  # entity names are their own facet
+
+
+def test_the_workers_enricher_loads_the_topic_model_and_finds_the_seed_expectations() -> None:
+    """As the worker loads it (topics included), not "if the topic model loaded": it must load."""
+    full = Enricher.load()
+    assert full.topics is not None, "the shipped IPTC topic model did not load"
+    [result] = full.enrich_batch([seed_article()])
+    assert isinstance(result, Enrichment)
+    assert {e.name: e.type for e in result.entities} == SEED_ENTITIES
+    assert "topics" in result.models
+    assert (result.topics[0].code, result.topics[0].label) == SEED_TOPIC
 
 
 def test_bad_articles_fail_alone(enricher: Enricher) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from newsflow.enrich.fingerprint import hamming_distance, is_near_duplicate, simhash
 from newsflow.enrich.language import detect_language, effective_language
-
-SEED = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"
+from tests.support.articles import seed_title_body
 
 
 def test_language_is_detected() -> None:
@@ -20,7 +17,7 @@ def test_language_is_detected() -> None:
 
 
 def test_wire_copies_are_near_duplicates_and_other_stories_are_not() -> None:
-    body = SEED.read_text(encoding="utf-8").split("\n", 1)[1]
+    _, body = seed_title_body()
     copy = body.replace("on Friday", "late on Friday").replace("very good", "very productive")
     other = (
         "The city council approved a new budget for public transport on Tuesday, adding bus lines, "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -23,48 +21,19 @@ from newsflow.enrich.entity_rules import (
 )
 from newsflow.enrich.nlp import cached_nlp
 from newsflow.models import Entity
-
-SEED = Path("/work/shared/seed-articles/trump-xi-phone-call.txt")
-SEED_FALLBACK = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"
-
-
-def _seed() -> tuple[str, str]:
-    path = SEED if SEED.exists() else SEED_FALLBACK
-    if not path.exists():
-        pytest.skip("seed article not available")
-    title, body = path.read_text(encoding="utf-8").split("\n", 1)
-    return title, body
+from tests.support.articles import SEED_ENTITIES, seed_title_body
 
 
 @pytest.fixture(scope="module")
 def seed_entities() -> dict[str, Entity]:
-    title, body = _seed()
+    title, body = seed_title_body()
     nlp = cached_nlp("en_core_web_sm")
     entities = extract_entities(title, body, nlp(title), nlp(body))
     return {e.name: e for e in entities}
 
 
-# What an editor expects on the seed article (en_core_web_sm as the base, normalised and merged).
-EXPECTED = {
-    "Donald Trump": "person",
-    "Xi Jinping": "person",
-    "Joe Biden": "person",
-    "Han Zheng": "person",
-    "China": "place",
-    "Beijing": "place",
-    "U.S.": "place",
-    "Chinese": "group",
-    "TikTok": "organization",
-    "ByteDance": "organization",
-    "Truth Social": "organization",
-    "Supreme Court": "organization",
-    "Chinese Communist Party": "organization",
-    "Chinese Foreign Ministry": "organization",
-}
-
-
 def test_seed_article_has_the_entities_an_editor_expects(seed_entities: dict[str, Entity]) -> None:
-    assert {name: e.type for name, e in seed_entities.items()} == EXPECTED
+    assert {name: e.type for name, e in seed_entities.items()} == SEED_ENTITIES
 
 
 def test_seed_article_ranks_trump_then_xi(seed_entities: dict[str, Entity]) -> None:
@@ -74,7 +43,7 @@ def test_seed_article_ranks_trump_then_xi(seed_entities: dict[str, Entity]) -> N
 
 
 def test_short_names_are_merged_into_the_full_name(seed_entities: dict[str, Entity]) -> None:
-    title, body = _seed()
+    title, body = seed_title_body()
     trump = seed_entities["Donald Trump"]
     texts = {(title if s.field == "title" else body)[s.start : s.end] for s in trump.spans}
     assert texts == {"Donald Trump", "Trump"}
@@ -85,7 +54,7 @@ def test_short_names_are_merged_into_the_full_name(seed_entities: dict[str, Enti
 
 
 def test_headline_is_not_glued_into_an_entity(seed_entities: dict[str, Entity]) -> None:
-    title, _ = _seed()
+    title, _ = seed_title_body()
     assert not any("Confirms" in name or "Phone" in name for name in seed_entities)
     title_spans = {
         name: [title[s.start : s.end] for s in e.spans if s.field == "title"]
@@ -96,7 +65,7 @@ def test_headline_is_not_glued_into_an_entity(seed_entities: dict[str, Entity]) 
 
 
 def test_offsets_point_at_the_mentions(seed_entities: dict[str, Entity]) -> None:
-    title, body = _seed()
+    title, body = seed_title_body()
     for entity in seed_entities.values():
         for span in entity.spans:
             text = (title if span.field == "title" else body)[span.start : span.end]

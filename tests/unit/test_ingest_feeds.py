@@ -8,16 +8,13 @@ to connect to anything but 127.0.0.1 (or hands a request to the local test serve
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import os
 import shutil
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -35,17 +32,8 @@ from newsflow.ingest.feeds import (
 )
 from newsflow.ingest.settings import FeedConfig
 from newsflow.models import RawArticle
-
-RSS = """<?xml version="1.0"?>
-<rss version="2.0"><channel><title>Example</title><language>en-us</language>
-<item><title>First &amp; foremost</title><link>https://news.example.com/1?utm_source=rss</link>
-<guid>urn:1</guid><pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate>
-<description>&lt;p&gt;Hello &lt;b&gt;world&lt;/b&gt;&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;</description>
-<category>politics</category></item>
-<item><title>Second</title><link>https://news.example.com/2</link>
-<pubDate>Tue, 07 Jan 2025 10:00:00 GMT</pubDate><description>Plain</description></item>
-<item><title>No link or guid</title><description>dropped</description></item>
-</channel></rss>"""
+from tests.support.ci import unavailable
+from tests.support.feed_server import RSS, FeedServer, serving
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Atom</title>
@@ -53,62 +41,6 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <updated>2025-02-01T12:00:00Z</updated><published>2025-02-01T11:00:00Z</published>
 <author><name>Ann Writer</name></author>
 <content type="html">&lt;p&gt;Atom body&lt;/p&gt;</content></entry></feed>"""
-
-
-@dataclass
-class FeedServer:
-    """A tiny HTTP server on 127.0.0.1 serving one feed with an ETag; it counts connections."""
-
-    body: str = RSS
-    etag: str = '"v1"'
-    connections: int = 0
-    requests: list[dict[str, str]] = field(default_factory=list)
-    port: int = 0
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                headers = {
-                    k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
-                }
-                self.requests.append({"path": path, **headers})
-                if path == "/redirect-private":
-                    status, extra, payload = "302 Found", "Location: http://10.1.2.3/feed.xml\r\n", b""
-                elif path.startswith("/redirect?"):
-                    target = parse_qs(urlsplit(path).query)["to"][0]
-                    status, extra, payload = "302 Found", f"Location: {target}\r\n", b""
-                elif headers.get("if-none-match") == self.etag:
-                    status, extra, payload = "304 Not Modified", f"ETag: {self.etag}\r\n", b""
-                else:
-                    status, extra, payload = "200 OK", f"ETag: {self.etag}\r\n", self.body.encode()
-                writer.write(
-                    f"HTTP/1.1 {status}\r\nContent-Type: application/rss+xml\r\n{extra}"
-                    f"Content-Length: {len(payload)}\r\n\r\n".encode()
-                    + payload
-                )
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/feed.xml"
-
-
-@pytest.fixture
-async def feed_server() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
-    server.port = listener.sockets[0].getsockname()[1]
-    async with listener:
-        yield server
-        listener.close()
 
 
 DOC_PUBLIC = "203.0.113.10"  # TEST-NET-3: only ever a resolver answer, never connected to
@@ -460,9 +392,7 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A self-signed certificate (and its key) valid for the name ``feed.test`` only."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail("openssl is needed to make a test certificate (CI must not skip this test)")
-        pytest.skip("openssl is needed to make a test certificate")
+        unavailable("openssl is needed to make a test certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -480,12 +410,8 @@ async def tls_server(certificate: tuple[Path, Path]) -> AsyncIterator[TlsServer]
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
     server_context.sni_callback = lambda _sock, name, _ctx: server_names.append(name)
-    server = FeedServer()
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=server_context)
-    server.port = listener.sockets[0].getsockname()[1]
-    async with listener:
+    async with serving(FeedServer(), ssl=server_context) as server:
         yield TlsServer(server, ssl.create_default_context(cafile=str(cert)), server_names)
-        listener.close()
 
 
 async def test_https_feed_is_pinned_but_tls_is_verified_for_the_host_name(tls_server: TlsServer) -> None:

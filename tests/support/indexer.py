@@ -1,25 +1,25 @@
-"""Helpers shared by the indexer, search and reindex integration tests (no tests here)."""
+"""The indexer's test world: enriched-article builders, isolated settings, producing to the enriched
+topic, the indexer service running in the test's event loop, and what its group committed."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.index.client import make_async_es
-from newsflow.index.reindex import topic_partitions
 from newsflow.index.settings import IndexerSettings
-from newsflow.kafka import connection_kwargs, ensure_topics, make_consumer, make_producer
+from newsflow.kafka import ensure_topics, make_producer
 from newsflow.models import DeadLetter, EnrichedArticle, Enrichment, Entity, RawArticle, Topic
-from newsflow.serde import HEADER_TRACEPARENT, decode, encode
+from newsflow.serde import HEADER_TRACEPARENT, encode
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 from services.indexer.app import IndexerService
+from tests.support.elasticsearch import es_client as cleaning_es_client
+from tests.support.kafka import committed_to_end, read_dlq
+from tests.support.polling import wait_until
 
 T0 = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
 POLITICS = Topic(code="medtop:11000000", label="politics", score=0.9)
@@ -162,72 +162,24 @@ async def _started(service: IndexerService, task: asyncio.Task[None]) -> bool:
     return service.ready
 
 
-async def wait_until(
-    predicate: Callable[[], Awaitable[bool]], *, within: float, what: str, interval: float = 0.1
-) -> None:
-    """Poll ``predicate`` until it is true; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        if await predicate():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within}s waiting for: {what}")
-        await asyncio.sleep(interval)
-
-
 async def committed_all(env: Env, *, skip_empty: bool = False) -> bool:
     """True when the indexer's group has committed the end offset of every partition (of every
-    non-empty one with ``skip_empty``: a group commits nothing for a partition it never read)."""
-    partitions = await topic_partitions(env.kafka, env.topics.enriched)
-    consumer = make_consumer(env.kafka, group_id=None)
-    admin = AIOKafkaAdminClient(**connection_kwargs(env.kafka))
-    await consumer.start()
-    await admin.start()
-    try:
-        end = await consumer.end_offsets(partitions)
-        committed = await admin.list_consumer_group_offsets(env.indexer.group_id)
-    finally:
-        await consumer.stop()
-        await admin.close()
-    return all(
-        tp in committed and committed[tp].offset >= end[tp]
-        for tp in partitions
-        if end[tp] > 0 or not skip_empty
-    )
+    non-empty one with ``skip_empty``)."""
+    return await committed_to_end(env.kafka, env.indexer.group_id, env.topics.enriched, skip_empty=skip_empty)
 
 
 async def read_dead_letters(env: Env, count: int, *, within: float = 30) -> list[DeadLetter]:
-    """Read ``count`` dead letters from the DLQ topic (fails at the deadline)."""
-    consumer = make_consumer(env.kafka, env.topics.dlq, group_id=None)
-    await consumer.start()
+    """The dead letters of the DLQ topic once there are at least ``count`` (fails at the deadline)."""
     letters: list[DeadLetter] = []
-    try:
-        deadline = time.monotonic() + within
-        while len(letters) < count and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                letters.extend(decode(r.value, DeadLetter) for r in records)
-    finally:
-        await consumer.stop()
-    assert len(letters) >= count, f"expected {count} dead letters, got {len(letters)}"
+
+    async def arrived() -> bool:
+        letters[:] = await read_dlq(env.kafka, env.topics.dlq)
+        return len(letters) >= count
+
+    await wait_until(arrived, within=within, what=f"{count} dead letters", interval=0.5)
     return letters
 
 
-@contextlib.asynccontextmanager
-async def es_client(env: Env) -> AsyncIterator[AsyncElasticsearch]:
+def es_client(env: Env) -> contextlib.AbstractAsyncContextManager[AsyncElasticsearch]:
     """An asyncio Elasticsearch client for assertions; deletes the test's indices at the end."""
-    es = make_async_es(env.es)
-    try:
-        yield es
-    finally:
-        with contextlib.suppress(Exception):
-            await es.indices.delete(index=f"{env.es.alias}-v*", ignore_unavailable=True)
-        with contextlib.suppress(Exception):
-            await es.indices.delete_index_template(name=f"{env.es.alias}-template")
-        await es.close()
-
-
-async def count(es: AsyncElasticsearch, alias: str) -> int:
-    """Documents behind the alias, after a refresh."""
-    await es.indices.refresh(index=alias)
-    return int((await es.count(index=alias))["count"])
+    return cleaning_es_client(env.es)

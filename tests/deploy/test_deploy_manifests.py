@@ -20,16 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings
 
 from newsflow.enrich.settings import EnrichmentSettings
-from newsflow.index.settings import IndexerSettings
 from newsflow.ingest.auth import KeysFile
-from newsflow.ingest.settings import IngestSettings
-from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings, TopicSettings
+from newsflow.settings import ElasticsearchSettings, TopicSettings
+from tests.deploy.settings_check import settings_problems
+from tests.support.ci import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -75,7 +74,7 @@ def _render_cached(directory: Path) -> str:
     command = _kustomize_command(directory)
     if command is None:
         if directory != BASE:
-            pytest.skip(f"no kustomize/kubectl binary: cannot apply the patches of {directory.name}")
+            unavailable(f"no kustomize/kubectl binary: cannot apply the patches of {directory.name}")
         return json.dumps(load_resources(directory))
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stderr}"
@@ -109,9 +108,6 @@ def validate_manifest(doc: Manifest, k8s_version: str = K8S_VERSIONS[0]) -> list
             f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
             for e in _keda_validator().iter_errors(doc)
         ]
-    kubernetes_validate = pytest.importorskip(
-        "kubernetes_validate", reason="dev dependency kubernetes-validate (bundled k8s schemas) missing"
-    )
     try:
         kubernetes_validate.validate(doc, k8s_version, strict=True)
     except kubernetes_validate.ValidationError as error:
@@ -208,7 +204,7 @@ def test_every_manifest_validates(target: Path, k8s_version: str) -> None:
 
 def test_fallback_loader_sees_what_kustomize_renders() -> None:
     if _kustomize_command(BASE) is None:
-        pytest.skip("no kustomize/kubectl binary to compare the fallback loader with")
+        unavailable("no kustomize/kubectl binary to compare the fallback loader with")
     rendered = {_id(d) for d in render(BASE)}
     loaded = {_id(d) for d in load_resources(BASE)}
     assert rendered == loaded
@@ -410,42 +406,6 @@ def test_ingest_reads_its_keys_file_from_the_mounted_secret() -> None:
     mode = volume["secret"].get("defaultMode", 0o644)
     readable = mode & 0o004 or (mode & 0o040 and pod["securityContext"].get("fsGroup"))
     assert readable, "uid 10001 could not read the keys file"
-
-
-SETTINGS_BY_PREFIX: dict[str, type[BaseSettings]] = {
-    "NEWSFLOW_KAFKA_": KafkaSettings,
-    "NEWSFLOW_TOPIC_": TopicSettings,
-    "NEWSFLOW_ES_": ElasticsearchSettings,
-    "NEWSFLOW_LOG_": LogSettings,
-    "NEWSFLOW_ENRICH_": EnrichmentSettings,
-    "NEWSFLOW_INGEST_": IngestSettings,
-    "NEWSFLOW_INDEXER_": IndexerSettings,
-}
-
-
-def settings_problems(env: dict[str, str]) -> list[str]:
-    """NEWSFLOW_* variables that no settings class reads, or whose value it rejects."""
-    problems: list[str] = []
-    grouped: dict[type[BaseSettings], dict[str, str]] = {}
-    for key, value in env.items():
-        if not key.startswith("NEWSFLOW_"):
-            continue
-        prefix = next((p for p in SETTINGS_BY_PREFIX if key.startswith(p)), None)
-        if prefix is None:
-            problems.append(f"{key}: no settings class has this prefix")
-            continue
-        cls = SETTINGS_BY_PREFIX[prefix]
-        field = key.removeprefix(prefix).lower()
-        if field not in cls.model_fields:
-            problems.append(f"{key}: {cls.__name__} has no field {field!r} (ignored silently)")
-            continue
-        grouped.setdefault(cls, {})[field] = value
-    for cls, values in grouped.items():
-        try:
-            cls.model_validate(values)
-        except ValidationError as error:
-            problems.append(f"{cls.__name__}: {error}")
-    return problems
 
 
 def test_settings_checker_catches_unknown_and_invalid_variables() -> None:

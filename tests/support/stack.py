@@ -1,0 +1,254 @@
+"""Pytest plugin: a real Kafka broker and a real Elasticsearch node for integration tests.
+
+Registered for every test by ``pytest_plugins`` in tests/conftest.py.
+
+``stack_endpoints`` (session) picks, in order:
+
+a. external services: ``NEWSFLOW_TEST_KAFKA_BOOTSTRAP`` and ``NEWSFLOW_TEST_ES_URL`` both set;
+b. Docker, when an engine answers a ping quickly: testcontainers' Kafka (KRaft) and Elasticsearch;
+c. the local process stack (:mod:`newsflow.local.stack`) in a fresh temp run dir with free ports, so it
+   never collides with a ``make stack-up`` stack; stopped (and its dir removed, unless a test failed
+   or ``NEWSFLOW_TEST_KEEP_STACK`` is set) at session end.
+
+``NEWSFLOW_TEST_STACK=local`` (or ``docker``) forces one of b/c. When nothing works the tests are
+skipped, or failed when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from newsflow.local.stack import (
+    StackEndpoints,
+    stack_status,
+    start_elasticsearch,
+    start_kafka,
+    start_stack,
+    stop_elasticsearch,
+    stop_kafka,
+    stop_stack,
+)
+from newsflow.local.stack.watchdog import spawn_watchdog
+from tests.support.ci import unavailable
+
+logger = logging.getLogger(__name__)
+
+ENV_KAFKA = "NEWSFLOW_TEST_KAFKA_BOOTSTRAP"
+ENV_ES = "NEWSFLOW_TEST_ES_URL"
+ENV_MODE = "NEWSFLOW_TEST_STACK"
+ENV_KEEP = "NEWSFLOW_TEST_KEEP_STACK"
+DOCKER_KAFKA_IMAGE = os.environ.get("NEWSFLOW_TEST_KAFKA_IMAGE", "confluentinc/cp-kafka:7.9.0")
+DOCKER_ES_IMAGE = os.environ.get(
+    "NEWSFLOW_TEST_ES_IMAGE", "docker.elastic.co/elasticsearch/elasticsearch:9.2.0"
+)
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Fail under CI, skip elsewhere."""
+    unavailable(f"integration stack unavailable: {reason}")
+
+
+# ----------------------------------------------------------------------------------------- Docker
+
+
+def _docker_available(timeout: float = 3.0) -> bool:
+    try:
+        import docker
+    except ImportError:
+        return False
+    try:
+        client = docker.from_env(timeout=int(max(1, timeout)))
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _docker_stack() -> Iterator[StackEndpoints]:
+    """Kafka (KRaft) + Elasticsearch containers through testcontainers."""
+    from testcontainers.community.elasticsearch import ElasticSearchContainer
+    from testcontainers.community.kafka import KafkaContainer
+
+    kafka = KafkaContainer(DOCKER_KAFKA_IMAGE).with_kraft()
+    es = (
+        ElasticSearchContainer(DOCKER_ES_IMAGE, mem_limit="2G")
+        .with_env("discovery.type", "single-node")
+        .with_env("ES_JAVA_OPTS", "-Xms512m -Xmx512m")
+        .with_env("cluster.routing.allocation.disk.threshold_enabled", "false")
+    )
+    with kafka, es:
+        yield StackEndpoints(
+            kafka_bootstrap=kafka.get_bootstrap_server(),
+            elasticsearch_url=f"http://{es.get_container_host_ip()}:{es.get_exposed_port(es.port)}",
+        )
+
+
+# ------------------------------------------------------------------------------------ local stack
+
+
+def _new_run_dir() -> Path:
+    """A fresh run dir the Elasticsearch user can traverse (pytest's tmp dirs are mode 700)."""
+    base = os.environ.get("NEWSFLOW_TEST_STACK_BASE") or tempfile.gettempdir()
+    path = Path(tempfile.mkdtemp(prefix="newsflow-test-stack-", dir=base))
+    os.chmod(path, 0o755)
+    return path
+
+
+@contextlib.contextmanager
+def _local_stack(request: pytest.FixtureRequest) -> Iterator[StackEndpoints]:
+    run_dir = _new_run_dir()
+    keep = bool(os.environ.get(ENV_KEEP))
+    # If this pytest process dies without tearing down (killed by a timeout), the watchdog stops
+    # the stack so no broker or node outlives the run.
+    watchdog = spawn_watchdog(os.getpid(), run_dir, remove=not keep)
+    t0 = time.monotonic()
+    try:
+        try:
+            endpoints = start_stack(run_dir)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                stop_stack(run_dir, force=True)
+            logger.error("local stack failed to start; its logs stay in %s", run_dir)
+            raise
+        logger.info("local stack for tests up in %.1fs in %s", time.monotonic() - t0, run_dir)
+        try:
+            yield endpoints
+        finally:
+            stop_stack(run_dir)
+            if keep or request.session.testsfailed > 0:
+                logger.warning("keeping the test stack's run dir (logs, data): %s", run_dir)
+            else:
+                shutil.rmtree(run_dir, ignore_errors=True)
+    finally:
+        watchdog.terminate()
+        with contextlib.suppress(Exception):
+            watchdog.wait(timeout=10)
+
+
+def _acquire(request: pytest.FixtureRequest, stack: contextlib.ExitStack) -> StackEndpoints:
+    kafka_env, es_env = os.environ.get(ENV_KAFKA), os.environ.get(ENV_ES)
+    if kafka_env and es_env:
+        return StackEndpoints(kafka_bootstrap=kafka_env, elasticsearch_url=es_env.rstrip("/"))
+    if kafka_env or es_env:
+        _unavailable(f"set both {ENV_KAFKA} and {ENV_ES}, or neither")
+    mode = os.environ.get(ENV_MODE, "").strip().lower()
+    errors: list[str] = []
+    if mode in ("", "docker"):
+        if _docker_available():
+            try:
+                return stack.enter_context(_docker_stack())
+            except Exception as exc:
+                errors.append(f"docker: {type(exc).__name__}: {exc}")
+        else:
+            errors.append("docker: no engine answers")
+        if mode == "docker":
+            _unavailable("; ".join(errors))
+    try:
+        return stack.enter_context(_local_stack(request))
+    except Exception as exc:
+        errors.append(f"local stack: {type(exc).__name__}: {exc}")
+    _unavailable("; ".join(errors))
+
+
+@pytest.fixture(scope="session")
+def stack_endpoints(request: pytest.FixtureRequest) -> Iterator[StackEndpoints]:
+    """Kafka bootstrap + Elasticsearch URL of a real broker and node for this test session."""
+    with contextlib.ExitStack() as stack:
+        yield _acquire(request, stack)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(stack_endpoints: StackEndpoints) -> str:
+    """``127.0.0.1:PORT`` of the session's Kafka broker."""
+    return stack_endpoints.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def es_url(stack_endpoints: StackEndpoints) -> str:
+    """``http://127.0.0.1:PORT`` of the session's Elasticsearch node."""
+    return stack_endpoints.elasticsearch_url
+
+
+@pytest.fixture
+def unique_name() -> Callable[..., str]:
+    """Factory of collision-free lowercase names for topics, indices and consumer groups."""
+
+    def make(prefix: str = "test") -> str:
+        return f"{prefix.lower()}-{uuid.uuid4().hex[:12]}"
+
+    return make
+
+
+@dataclass(frozen=True)
+class LocalStackControl:
+    """Stop/start one component of the session's local stack (same ports and data dirs)."""
+
+    run_dir: Path
+
+    def stop_kafka(self, *, force: bool = False) -> None:
+        stop_kafka(self.run_dir, force=force)
+
+    def start_kafka(self, timeout: float = 120) -> StackEndpoints:
+        return start_kafka(self.run_dir, timeout=timeout)
+
+    def stop_elasticsearch(self, *, force: bool = False) -> None:
+        stop_elasticsearch(self.run_dir, force=force)
+
+    def start_elasticsearch(self, timeout: float = 180) -> StackEndpoints:
+        return start_elasticsearch(self.run_dir, timeout=timeout)
+
+    def restart_kafka(self, *, force: bool = False) -> StackEndpoints:
+        self.stop_kafka(force=force)
+        return self.start_kafka()
+
+    def restart_elasticsearch(self, *, force: bool = False) -> StackEndpoints:
+        self.stop_elasticsearch(force=force)
+        return self.start_elasticsearch()
+
+    @contextlib.contextmanager
+    def kafka_stopped(self, *, force: bool = False) -> Iterator[None]:
+        """Kafka is down inside the block and started again (same port, same data) after it."""
+        self.stop_kafka(force=force)
+        try:
+            yield
+        finally:
+            self.start_kafka()
+
+    @contextlib.contextmanager
+    def elasticsearch_stopped(self, *, force: bool = False) -> Iterator[None]:
+        """Elasticsearch is down inside the block and started again after it."""
+        self.stop_elasticsearch(force=force)
+        try:
+            yield
+        finally:
+            self.start_elasticsearch()
+
+    def ensure_up(self, timeout: float = 180) -> StackEndpoints:
+        """Start whatever component is down (a no-op when both run)."""
+        return start_stack(self.run_dir, timeout=timeout)
+
+    def status(self) -> dict[str, Any]:
+        return stack_status(self.run_dir)
+
+
+@pytest.fixture(scope="session")
+def local_stack_control(stack_endpoints: StackEndpoints) -> LocalStackControl:
+    """Control over the local stack; skipped (failed under CI) when the services are not ours."""
+    if stack_endpoints.run_dir is None:
+        _unavailable("the services are external or in containers: they cannot be stopped/started here")
+    return LocalStackControl(stack_endpoints.run_dir)
