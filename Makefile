@@ -40,8 +40,8 @@ stack-down: $(STAMP) ## stop the local Kafka + Elasticsearch
 test: $(STAMP) ## the whole suite: unit, integration and fault tests against real Kafka + Elasticsearch
 	$(PY) -m pytest -ra
 
-test-unit: $(STAMP) ## unit tests only (no Kafka, no Elasticsearch)
-	$(PY) -m pytest -ra tests/unit
+test-unit: $(STAMP) ## unit and deploy-manifest tests only (no Kafka, no Elasticsearch)
+	$(PY) -m pytest -ra tests/unit tests/deploy
 
 test-integration: $(STAMP) ## integration tests only
 	$(PY) -m pytest -ra tests/integration

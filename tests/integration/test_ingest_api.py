@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from aiokafka.structs import ConsumerRecord
 
-from newsflow.ingest.auth import sign
-from newsflow.ingest.keys import create_api_key
-from newsflow.ingest.settings import IngestSettings
-from newsflow.kafka import make_consumer
 from newsflow.models import RawArticle
 from newsflow.serde import decode, header
-from newsflow.settings import KafkaSettings, TopicSettings
 from newsflow.tracing import parse_traceparent
-from services.ingest.app import create_app
+from tests.support.ingest_app import IngestFactory
+from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -42,68 +33,8 @@ ARTICLE = {
 }
 
 
-@dataclass
-class Ingest:
-    """A running ingest app (lifespan entered) with a client and keys for two sources."""
-
-    client: httpx.AsyncClient
-    topic: str
-    kafka: KafkaSettings
-    keys: dict[str, str]
-
-    def auth(self, source: str = "acme") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[source]}"}
-
-
-async def consume(
-    kafka: KafkaSettings, topic: str, *, count: int, timeout_s: float = 30.0
-) -> list[ConsumerRecord]:
-    """Read the topic from the start until ``count`` records arrived or the deadline passed."""
-    consumer = make_consumer(kafka, topic, group_id=None)
-    await consumer.start()
-    records: list[ConsumerRecord] = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while len(records) < count and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            for batch in batches.values():
-                records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
-
-
-@pytest.fixture
-def ingest_app(kafka_bootstrap: str, unique_name: Callable[..., str], tmp_path: Path) -> Callable[..., Any]:
-    """Factory: ``async with ingest_app(**settings) as ingest`` runs an app on a fresh topic."""
-
-    @asynccontextmanager
-    async def run(partitions: int = 3, **overrides: Any) -> AsyncIterator[Ingest]:
-        keys_file = tmp_path / f"{unique_name('keys')}.json"
-        keys = {
-            "acme": create_api_key(keys_file, "acme"),
-            "other": create_api_key(keys_file, "other"),
-            "hooks": create_api_key(keys_file, "hooks", hmac_secret="webhook-secret"),
-        }
-        topic = unique_name("raw")
-        kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
-        topics = TopicSettings(
-            raw=topic, enriched=f"{topic}-enriched", dlq=f"{topic}-dlq", partitions=partitions
-        )
-        settings = IngestSettings(api_keys_file=keys_file, startup_wait_s=30, **overrides)
-        app = create_app(settings, kafka, topics)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
-                ready = await client.get("/readyz")
-                assert ready.status_code == 200, ready.text
-                yield Ingest(client, topic, kafka, keys)
-
-    return run
-
-
 async def test_pushed_article_is_in_the_raw_topic_with_key_and_headers(
-    ingest_app: Callable[..., Any],
+    ingest_app: IngestFactory,
 ) -> None:
     incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     async with ingest_app() as ingest:
@@ -116,7 +47,7 @@ async def test_pushed_article_is_in_the_raw_topic_with_key_and_headers(
         assert (
             answer["id"] == "acme:acme-0001" and answer["revision"] == 3 and answer["topic"] == ingest.topic
         )
-        (record,) = await consume(ingest.kafka, ingest.topic, count=1)
+        (record,) = await read_topic(ingest.kafka, ingest.topic)
     assert record.key == b"acme:acme-0001"  # the id is scoped by the key's source
     assert (record.partition, record.offset) == (answer["partition"], answer["offset"])
     article = decode(record.value, RawArticle)
@@ -134,7 +65,7 @@ async def test_pushed_article_is_in_the_raw_topic_with_key_and_headers(
 
 
 async def test_retried_identical_request_has_the_same_key_and_revision(
-    ingest_app: Callable[..., Any],
+    ingest_app: IngestFactory,
 ) -> None:
     """A retry after a lost answer produces a second record, but the same (id, revision): downstream
     stages are idempotent by (id, revision) (ES external versioning), so it is the same logical article."""
@@ -144,7 +75,7 @@ async def test_retried_identical_request_has_the_same_key_and_revision(
         first = await ingest.client.post("/v1/articles", json=no_revision, headers=ingest.auth())
         second = await ingest.client.post("/v1/articles", json=no_revision, headers=ingest.auth())
         assert first.status_code == second.status_code == 202
-        records = await consume(ingest.kafka, ingest.topic, count=2)
+        records = await read_topic(ingest.kafka, ingest.topic)
     assert len(records) == 2
     one, two = (decode(r.value, RawArticle) for r in records)
     assert records[0].key == records[1].key == one.id.encode()
@@ -154,7 +85,7 @@ async def test_retried_identical_request_has_the_same_key_and_revision(
 
 
 async def test_batch_reports_per_item_results_and_publishes_only_valid_items(
-    ingest_app: Callable[..., Any],
+    ingest_app: IngestFactory,
 ) -> None:
     items: list[dict[str, Any]] = [
         {**ARTICLE, "id": f"acme-{i:04d}", "url": f"https://acme.example.com/news/{i}"} for i in range(300)
@@ -174,7 +105,7 @@ async def test_batch_reports_per_item_results_and_publishes_only_valid_items(
         assert results[7]["errors"][0]["loc"] == ["body", "articles", 7, "published_at"]
         assert results[42]["errors"][0]["loc"] == ["body", "articles", 42, "colour"]
         assert results[0]["status"] == "accepted" and results[0]["id"] == "acme:acme-0000"
-        records = await consume(ingest.kafka, ingest.topic, count=298)
+        records = await read_topic(ingest.kafka, ingest.topic)
     keys = {r.key for r in records}
     assert len(records) == 298 and len(keys) == 298
     assert {r["id"].encode() for r in results if r["status"] == "accepted"} == keys
@@ -182,7 +113,7 @@ async def test_batch_reports_per_item_results_and_publishes_only_valid_items(
 
 
 async def test_refused_requests_get_documented_errors_and_nothing_reaches_kafka(
-    ingest_app: Callable[..., Any],
+    ingest_app: IngestFactory,
 ) -> None:
     async with ingest_app(partitions=1, max_body_bytes=4096, max_batch_items=5) as ingest:
         post = ingest.client.post
@@ -220,23 +151,17 @@ async def test_refused_requests_get_documented_errors_and_nothing_reaches_kafka(
         assert ingest.keys["acme"] not in str([r.text for _, r in cases])
         sentinel = await post("/v1/articles", json={**ARTICLE, "id": "sentinel"}, headers=auth)
         assert sentinel.status_code == 202
-        records = await consume(ingest.kafka, ingest.topic, count=2, timeout_s=8)
+        records = await read_topic(ingest.kafka, ingest.topic)
         metrics = (await ingest.client.get("/metrics")).text
     assert [r.key for r in records] == [b"acme:sentinel"]  # one partition: anything refused would come first
     assert 'newsflow_ingest_articles_total{outcome="rejected",reason="forbidden"}' in metrics
     assert 'newsflow_ingest_requests_total{endpoint="/v1/articles",method="POST",status="413"} 1.0' in metrics
 
 
-async def test_signed_webhook_is_accepted_once(ingest_app: Callable[..., Any]) -> None:
+async def test_signed_webhook_is_accepted_once(ingest_app: IngestFactory) -> None:
     async with ingest_app() as ingest:
         body = orjson.dumps({**ARTICLE, "id": "hook-1"})
-        stamp = int(time.time())
-        headers = {
-            **ingest.auth("hooks"),
-            "content-type": "application/json",
-            "X-Newsflow-Timestamp": str(stamp),
-            "X-Newsflow-Signature": sign("webhook-secret", body, stamp),
-        }
+        headers = ingest.signed(body)
         accepted = await ingest.client.post("/v1/articles", content=body, headers=headers)
         replayed = await ingest.client.post("/v1/articles", content=body, headers=headers)
         tampered = await ingest.client.post(
@@ -245,12 +170,12 @@ async def test_signed_webhook_is_accepted_once(ingest_app: Callable[..., Any]) -
         assert accepted.status_code == 202, accepted.text
         assert replayed.status_code == 401 and "replayed" in replayed.text
         assert tampered.status_code == 401
-        records = await consume(ingest.kafka, ingest.topic, count=1)
+        records = await read_topic(ingest.kafka, ingest.topic)
     assert [r.key for r in records] == [b"hooks:hook-1"]
 
 
 async def test_retraction_publishes_a_deleted_article_with_a_higher_revision(
-    ingest_app: Callable[..., Any],
+    ingest_app: IngestFactory,
 ) -> None:
     async with ingest_app() as ingest:
         created = await ingest.client.post("/v1/articles", json=ARTICLE, headers=ingest.auth())
@@ -260,7 +185,7 @@ async def test_retraction_publishes_a_deleted_article_with_a_higher_revision(
         scoped = created.json()["id"]
         again = await ingest.client.delete(f"/v1/articles/{scoped}", headers=ingest.auth())
         assert again.status_code == 202 and again.json()["id"] == deleted.json()["id"] == scoped
-        records = await consume(ingest.kafka, ingest.topic, count=3)
+        records = await read_topic(ingest.kafka, ingest.topic)
     first, last, last_again = (decode(r.value, RawArticle) for r in records)
     assert records[1].key == records[2].key == b"acme:acme-0001"
     assert last.deleted and last.source == "acme" and last.revision > first.revision
@@ -268,7 +193,7 @@ async def test_retraction_publishes_a_deleted_article_with_a_higher_revision(
 
 
 async def test_kafka_outage_is_a_503_and_the_service_recovers_without_restart(
-    ingest_app: Callable[..., Any], local_stack_control: Any
+    ingest_app: IngestFactory, local_stack_control: Any
 ) -> None:
     async with ingest_app(publish_timeout_s=3.0, retry_after_s=2) as ingest:
         before = await ingest.client.post(
@@ -298,7 +223,7 @@ async def test_kafka_outage_is_a_503_and_the_service_recovers_without_restart(
             await asyncio.sleep(1)
         assert status == 202, "ingest did not recover after Kafka came back"
         assert (await ingest.client.get("/readyz")).status_code == 200
-        records = await consume(ingest.kafka, ingest.topic, count=3, timeout_s=20)
+        records = await read_topic(ingest.kafka, ingest.topic)
     keys = {r.key for r in records}
     assert {
         b"acme:before",

@@ -20,20 +20,18 @@ from newsflow.ingest.settings import FeedConfig
 from newsflow.models import RawArticle
 from newsflow.serde import decode, header
 from newsflow.settings import KafkaSettings, TopicSettings
-from tests.integration.test_ingest_api import consume
-from tests.unit.test_ingest_feeds import FeedServer
+from tests.support.feed_server import FeedServer
+from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.integration
 
-SEED = Path("/work/shared/seed-articles")
+SEED = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"  # the brief's article
 
 
 async def test_feed_entries_reach_kafka_once_per_revision(
-    kafka_bootstrap: str, unique_name: Callable[..., str]
+    kafka_bootstrap: str, unique_name: Callable[..., str], feed_server: FeedServer
 ) -> None:
-    server = FeedServer()
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
-    server.port = listener.sockets[0].getsockname()[1]
+    server = feed_server
     kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
     topic = unique_name("raw")
     topics = TopicSettings(raw=topic, enriched=f"{topic}-e", dlq=f"{topic}-d", partitions=2)
@@ -41,7 +39,7 @@ async def test_feed_entries_reach_kafka_once_per_revision(
     await publisher.start(wait_s=30)
     feed = FeedConfig(url=server.url, source="example", allow_private=True)  # loopback allowed explicitly
     try:
-        async with listener, httpx.AsyncClient(trust_env=False) as client:
+        async with httpx.AsyncClient(trust_env=False) as client:
             poller = FeedPoller([feed], publisher.publish_many, client=client, interval_s=0.2)
             task = asyncio.create_task(poller.run())
             deadline = time.monotonic() + 20
@@ -51,7 +49,7 @@ async def test_feed_entries_reach_kafka_once_per_revision(
             await asyncio.gather(task, return_exceptions=True)
             assert len(server.requests) >= 3  # polled repeatedly...
             assert server.requests[-1].get("if-none-match") == '"v1"'  # ...with conditional GET
-            records = await consume(kafka, topic, count=3, timeout_s=8)
+            records = await read_topic(kafka, topic)
     finally:
         await publisher.stop()
     assert sorted(r.key for r in records) == sorted(
@@ -69,9 +67,7 @@ def test_backfill_cli_publishes_good_records_and_reports_bad_ones(
     good = '{"id": "bf-1", "url": "https://e.com/1", "title": "One", "body": "Body"}'
     (tmp_path / "a.jsonl").write_text(good + "\n" + '{"id": "bf-2", "title": "no url", "body": "x"}\n')
     (tmp_path / "b.json").write_text("[" + good.replace("bf-1", "archive:bf-3") + "]")  # already scoped
-    (tmp_path / "seed.txt").write_text(
-        (SEED / "trump-xi-phone-call.txt").read_text() if SEED.exists() else "T\nB"
-    )
+    (tmp_path / "seed.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
     topic = unique_name("raw")
     env = {**os.environ, "NEWSFLOW_TOPIC_PARTITIONS": "2"}
     done = subprocess.run(
@@ -82,7 +78,7 @@ def test_backfill_cli_publishes_good_records_and_reports_bad_ones(
     assert done.returncode == 1, done.stderr
     assert f"{tmp_path / 'a.jsonl'}:2: url: Field required" in done.stdout
     assert "3 accepted, 1 failed" in done.stdout
-    records = asyncio.run(consume(KafkaSettings(bootstrap_servers=kafka_bootstrap), topic, count=3))
+    records = asyncio.run(read_topic(kafka_bootstrap, topic))
     articles = {r.key: decode(r.value, RawArticle) for r in records}
     assert set(articles) == {b"archive:bf-1", b"archive:bf-3", b"archive:seed"}
     assert articles[b"archive:bf-1"].source == "archive"

@@ -25,7 +25,7 @@ from elasticsearch import AsyncElasticsearch
 from newsflow.local.processes import pid_alive
 from newsflow.local.stack import StackEndpoints, get_endpoints, stack_status, start_stack, stop_stack
 from newsflow.local.stack.manager import STATE_FILE
-from tests.stack_fixtures import LocalStackControl
+from tests.support.stack import LocalStackControl
 
 pytestmark = pytest.mark.integration
 

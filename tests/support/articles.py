@@ -3,12 +3,13 @@ of it: the one table of the entities and topics enrichment finds in it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from newsflow.models import RawArticle
+from newsflow.models import EnrichedArticle, Enrichment, Entity, Keyword, RawArticle, Span, Topic
 
 SEED_FILE = Path(__file__).resolve().parents[1] / "data" / "trump-xi-phone-call.txt"
 
@@ -75,3 +76,50 @@ def article(prefix: str, n: int, revision: int = 1) -> dict[str, Any]:
 def accepted_ids(response: httpx.Response) -> dict[int, str]:
     """The id ingest gave each accepted item of a batch (``<source>:<publisher id>``), by item index."""
     return {r["index"]: r["id"] for r in response.json()["results"] if r["status"] == "accepted"}
+
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def enriched_article(*, revision: int = 3, deleted: bool = False) -> EnrichedArticle:
+    """A small enriched article (three entities, one topic) as the enrichment worker writes it."""
+    raw = RawArticle(
+        id="reuters:abc-1",
+        source="reuters",
+        url="https://example.com/a",
+        title="Merkel meets Macron in Paris",
+        body="Angela Merkel met Emmanuel Macron in Paris on Monday.",
+        published_at=T0,
+        revision=revision,
+        authors=("Jane Doe",),
+        section="world",
+        language="en",
+        deleted=deleted,
+        ingested_at=T0,
+    )
+    if deleted:
+        return EnrichedArticle(article=raw, enrichment=None)
+    enrichment = Enrichment(
+        entities=(
+            Entity(
+                name="Angela Merkel",
+                type="person",
+                label="PERSON",
+                mentions=2,
+                salience=0.9,
+                spans=(Span(field="body", start=0, end=13),),
+            ),
+            Entity(name="Emmanuel Macron", type="person", label="PERSON", mentions=1, salience=0.7),
+            Entity(name="Paris", type="place", label="GPE", mentions=2, salience=0.5),
+        ),
+        topics=(Topic(code="medtop:11000000", label="politics", score=0.8),),
+        keywords=(Keyword(text="summit", score=1.2),),
+        language="en",
+        language_score=0.99,
+        word_count=10,
+        reading_time_s=3,
+        fingerprint="0123456789abcdef",
+        models={"spacy": "en_core_web_sm-3.8.0", "topics": "iptc-2024"},
+        enriched_at=T0,
+    )
+    return EnrichedArticle(article=raw, enrichment=enrichment)

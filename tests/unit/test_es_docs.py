@@ -2,63 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import orjson
 import pytest
 
 from newsflow.index.design import mappings
 from newsflow.index.documents import bulk_action, to_document
-from newsflow.models import EnrichedArticle, Enrichment, Entity, Keyword, RawArticle, Span, Topic
-
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def make_article(*, revision: int = 3, deleted: bool = False) -> EnrichedArticle:
-    raw = RawArticle(
-        id="reuters:abc-1",
-        source="reuters",
-        url="https://example.com/a",
-        title="Merkel meets Macron in Paris",
-        body="Angela Merkel met Emmanuel Macron in Paris on Monday.",
-        published_at=T0,
-        revision=revision,
-        authors=("Jane Doe",),
-        section="world",
-        language="en",
-        deleted=deleted,
-        ingested_at=T0,
-    )
-    if deleted:
-        return EnrichedArticle(article=raw, enrichment=None)
-    enrichment = Enrichment(
-        entities=(
-            Entity(
-                name="Angela Merkel",
-                type="person",
-                label="PERSON",
-                mentions=2,
-                salience=0.9,
-                spans=(Span(field="body", start=0, end=13),),
-            ),
-            Entity(name="Emmanuel Macron", type="person", label="PERSON", mentions=1, salience=0.7),
-            Entity(name="Paris", type="place", label="GPE", mentions=2, salience=0.5),
-        ),
-        topics=(Topic(code="medtop:11000000", label="politics", score=0.8),),
-        keywords=(Keyword(text="summit", score=1.2),),
-        language="en",
-        language_score=0.99,
-        word_count=10,
-        reading_time_s=3,
-        fingerprint="0123456789abcdef",
-        models={"spacy": "en_core_web_sm-3.8.0", "topics": "iptc-2024"},
-        enriched_at=T0,
-    )
-    return EnrichedArticle(article=raw, enrichment=enrichment)
+from tests.support.articles import T0, enriched_article
 
 
 def test_document_has_facet_fields_by_entity_type() -> None:
-    doc = to_document(make_article(), trace_id="4bf92f3577b34da6a3ce929d0e0e4736", indexed_at=T0)
+    doc = to_document(enriched_article(), trace_id="4bf92f3577b34da6a3ce929d0e0e4736", indexed_at=T0)
     assert doc["entities_by_type"] == {"person": ["Angela Merkel", "Emmanuel Macron"], "place": ["Paris"]}
     assert doc["entity_names"] == ["Angela Merkel", "Emmanuel Macron", "Paris"]
     assert doc["topic_labels"] == ["politics"]
@@ -71,7 +24,7 @@ def test_document_has_facet_fields_by_entity_type() -> None:
 
 def test_document_only_uses_mapped_fields() -> None:
     """The index is dynamic: strict, so every field we send must be in the mapping."""
-    doc = to_document(make_article())
+    doc = to_document(enriched_article())
     props = mappings()["properties"]
     assert set(doc) <= set(props)
     assert set(doc["entities_by_type"]) <= set(props["entities_by_type"]["properties"])
@@ -82,7 +35,7 @@ def test_document_only_uses_mapped_fields() -> None:
 
 
 def test_index_action_uses_article_id_and_external_revision_version() -> None:
-    action = bulk_action(make_article(revision=7), index="news-articles")
+    action = bulk_action(enriched_article(revision=7), index="news-articles")
     meta_line, source_line = action.payload.rstrip(b"\n").split(b"\n")
     meta = orjson.loads(meta_line)
     assert meta == {
@@ -93,7 +46,7 @@ def test_index_action_uses_article_id_and_external_revision_version() -> None:
 
 
 def test_retraction_becomes_versioned_delete() -> None:
-    action = bulk_action(make_article(revision=9, deleted=True), index="news-articles")
+    action = bulk_action(enriched_article(revision=9, deleted=True), index="news-articles")
     assert action.op == "delete"
     assert orjson.loads(action.payload) == {
         "delete": {
@@ -104,11 +57,11 @@ def test_retraction_becomes_versioned_delete() -> None:
         }
     }
     with pytest.raises(ValueError):
-        to_document(make_article(deleted=True))
+        to_document(enriched_article(deleted=True))
 
 
 def test_language_falls_back_to_declared_language() -> None:
-    article = make_article()
+    article = enriched_article()
     assert article.enrichment is not None
     enrichment = article.enrichment.model_copy(update={"language": None})
     undetected = article.model_copy(update={"enrichment": enrichment})

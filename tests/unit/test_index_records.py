@@ -18,7 +18,7 @@ from newsflow.index.records import (
 )
 from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
 from newsflow.serde import HEADER_TRACEPARENT, encode
-from tests.unit.test_es_docs import make_article
+from tests.support.articles import enriched_article as make_article
 
 T1 = datetime(2025, 3, 1, 12, 0, 5, tzinfo=UTC)
 TRACEPARENT = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
