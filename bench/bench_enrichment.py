@@ -90,14 +90,9 @@ def seed_texts() -> tuple[str, str]:
         item = data[0] if isinstance(data, list) and data else data
         if isinstance(item, dict) and item.get("title") and item.get("body"):
             return str(item["title"]), str(item["body"])
-    for path in (
-        ROOT / "tests" / "data" / "trump-xi-phone-call.txt",
-        Path("/work/shared/seed-articles/trump-xi-phone-call.txt"),
-    ):
-        if path.exists():
-            title, body = path.read_text(encoding="utf-8").split("\n", 1)
-            return title, body
-    raise SystemExit("no seed article found")
+    path = ROOT / "tests" / "data" / "trump-xi-phone-call.txt"
+    title, body = path.read_text(encoding="utf-8").split("\n", 1)
+    return title, body
 
 
 def corpus(count: int, seed: int = 42) -> list[RawArticle]:
