@@ -24,7 +24,7 @@ T1 = datetime(2025, 3, 1, 12, 0, 5, tzinfo=UTC)
 TRACEPARENT = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
-def origin(value: bytes, offset: int, *, key: bytes = b"reuters:abc-1", trace: bool = True) -> Origin:
+def origin(value: bytes | None, offset: int, *, key: bytes = b"reuters:abc-1", trace: bool = True) -> Origin:
     headers = [(HEADER_TRACEPARENT, TRACEPARENT)] if trace else []
     return Origin.of("news.articles.enriched", 3, offset, key, value, headers)
 
@@ -108,3 +108,10 @@ def test_undecodable_letters_and_their_messages_keep_key_trace_and_payload() -> 
     assert orjson.loads(message.value)["payload"] == "[1, 2]"
     untraced = letter_message(origin(b"x", 8, trace=False), letter, "dlq")
     assert untraced.headers == ()
+
+
+def test_a_null_record_is_undecodable_as_an_empty_message_not_as_bad_json() -> None:
+    batch = to_actions([origin(None, 5)], index="i", indexed_at=T1)
+    assert [(u.origin.offset, u.error.error_type) for u in batch.undecodable] == [(5, "EmptyMessage")]
+    _, letter = undecodable_letter(batch.undecodable[0])
+    assert letter.error_type == "EmptyMessage" and letter.payload == ""

@@ -45,7 +45,7 @@ class Origin:
     partition: int | None
     offset: int | None
     key: bytes | None
-    value: bytes
+    value: bytes | None  # None: a null record (a tombstone), which no stage writes
     traceparent: bytes | None
 
     @classmethod
@@ -58,7 +58,7 @@ class Origin:
         value: bytes | None,
         headers: Headers | None,
     ) -> Origin:
-        return cls(topic, partition, offset, key, value or b"", traceparent_of(headers))
+        return cls(topic, partition, offset, key, value, traceparent_of(headers))
 
     @property
     def trace_id(self) -> str | None:
