@@ -10,15 +10,22 @@ them without a dead letter:
 
 :data:`SITE` is a directory with a ``sitecustomize.py`` that makes a service process write these
 records (see :func:`next_release_env`).
+
+And a version 2 of the raw and enriched articles with its readers (:data:`RAW_V2`,
+:data:`ENRICHED_V2`), as the release after a breaking change would have them: records of version 1,
+written by today's code, must stay readable by it.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
+
+from newsflow.models import EnrichedArticle, RawArticle
+from newsflow.versions import Reader
 
 SUBTITLE = "A line only the next release writes"
 NEW_ENTITY_TYPE = "date"
@@ -64,3 +71,32 @@ def next_release_env() -> dict[str, str]:
     :func:`next_enriched` / :func:`next_raw` records): ``sitecustomize`` first on its path."""
     path = [str(SITE), str(ROOT), os.environ.get("PYTHONPATH", "")]
     return {"PYTHONPATH": os.pathsep.join(p for p in path if p)}
+
+
+class RawArticleV2(RawArticle):
+    """A hypothetical version 2 of the raw article: ``authors`` became ``bylines`` with a role."""
+
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    bylines: tuple[dict[str, str], ...] = ()
+
+
+class EnrichedArticleV2(EnrichedArticle):
+    """Version 2 of the enriched article: it carries a version-2 raw article."""
+
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    article: RawArticleV2
+
+
+def upgrade_raw_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 raw article as version 2."""
+    authors = data.pop("authors", [])
+    return {**data, "schema_version": 2, "bylines": [{"name": a, "role": "author"} for a in authors]}
+
+
+def upgrade_enriched_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 enriched article as version 2."""
+    return {**data, "schema_version": 2, "article": upgrade_raw_v1(data["article"])}
+
+
+RAW_V2 = Reader("raw-article", RawArticleV2, 2, {1: upgrade_raw_v1})
+ENRICHED_V2 = Reader("enriched-article", EnrichedArticleV2, 2, {1: upgrade_enriched_v1})
