@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from newsflow.enrich.pipeline import EnrichmentFailure
-from newsflow.models import EnrichedArticle, Enrichment, RawArticle
+from newsflow.models import (
+    DEAD_LETTER_SCHEMA_VERSION,
+    ENRICHED_SCHEMA_VERSION,
+    EnrichedArticle,
+    Enrichment,
+    RawArticle,
+)
 from newsflow.serde import (
     HEADER_CONTENT_TYPE,
     HEADER_SCHEMA,
@@ -32,8 +38,8 @@ from newsflow.serde import (
 from newsflow.versions import RAW, read
 
 STAGE = "enrichment"
-ENRICHED_SCHEMA_HEADER = b"enriched/1"
-DEAD_LETTER_SCHEMA_HEADER = b"dead-letter/1"
+ENRICHED_SCHEMA_HEADER = f"enriched/{ENRICHED_SCHEMA_VERSION}".encode()
+DEAD_LETTER_SCHEMA_HEADER = f"dead-letter/{DEAD_LETTER_SCHEMA_VERSION}".encode()
 CONTENT_TYPE_JSON = b"application/json"
 #: Headers this stage sets itself; every other incoming header (traceparent, published-at) is kept.
 _OWN_HEADERS = {HEADER_SCHEMA, HEADER_CONTENT_TYPE}
