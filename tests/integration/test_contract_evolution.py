@@ -15,14 +15,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
-import orjson
 import pytest
 
 from newsflow.kafka import make_producer
 from newsflow.serde import encode
 from newsflow.settings import KafkaSettings
 from newsflow.versions import ENRICHED, RAW, read
+from tests.e2e.metrics import scrape, value
 from tests.support.articles import accepted_ids, article, seed_article
+from tests.support.indexer import enriched as today_enriched
 from tests.support.kafka import read_topic
 from tests.support.next_release import (
     ENRICHED_V2,
@@ -36,7 +37,6 @@ from tests.support.next_release import (
 )
 from tests.support.pipelines import Pipeline, pipeline_factory
 from tests.support.polling import wait_until
-from tests.unit.test_es_docs import make_article
 
 SOURCE = "contracts-wire"
 
@@ -62,6 +62,12 @@ async def produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) 
         await producer.stop()
 
 
+async def enriched_by(pipeline: Pipeline, replica: int) -> float:
+    """Records enrichment replica ``replica`` has produced to the enriched topic so far."""
+    samples = await scrape(pipeline.http, pipeline.lp.url("enrichment", replica))
+    return value(samples, "newsflow_enrichment_processed_total")
+
+
 async def count_where(pipeline: Pipeline, query: dict[str, object]) -> int:
     await pipeline.es.indices.refresh(index=pipeline.config.alias)
     return int((await pipeline.es.count(index=pipeline.config.alias, query=query))["count"])
@@ -76,11 +82,13 @@ async def test_records_of_the_next_producers_are_processed_by_todays_consumers(
     raw = [
         (f"{SOURCE}:raw-{i}", next_raw(encode(seed_article(f"{SOURCE}:raw-{i}", SOURCE)))) for i in range(4)
     ]
-    enriched = []
-    for i in range(4):
-        value = orjson.loads(encode(make_article(revision=2)))
-        value["article"]["id"] = f"{SOURCE}:enriched-{i}"
-        enriched.append((f"{SOURCE}:enriched-{i}", next_enriched(orjson.dumps(value))))
+    enriched = [
+        (
+            f"{SOURCE}:enriched-{i}",
+            next_enriched(encode(today_enriched(f"{SOURCE}:enriched-{i}", 2, source=SOURCE))),
+        )
+        for i in range(4)
+    ]
     await produce(kafka_bootstrap, config.raw_topic, raw)
     await produce(kafka_bootstrap, config.enriched_topic, enriched)
 
@@ -104,7 +112,8 @@ async def test_a_rolling_upgrade_loses_and_dead_letters_nothing(
     pipelines: Factory, kafka_bootstrap: str
 ) -> None:
     """Today's pipeline; a next-release enrichment worker joins the old one's group while articles
-    flow; the old worker stops; then the indexer is replaced by the next release's (which changes
+    flow, and both enrich (the new one's records reach the index, the old one's produced count still
+    grows); the old worker stops; then the indexer is replaced by the next release's (which changes
     nothing in how it indexes: the upgrade order restarts it all the same). Every accepted article
     ends indexed, the DLQ stays empty, and every record written (version 1) is read by the version 2
     readers a later breaking change would bring."""
@@ -126,11 +135,16 @@ async def test_a_rolling_upgrade_loses_and_dead_letters_nothing(
     try:
         await pipeline.wait_count(20, within=60)
         await pipeline.start("enrichment", replica=1, **next_release_env())  # the same consumer group
+        old_at_join = await enriched_by(pipeline, 0)
 
         async def next_release_indexed() -> bool:
             return await count_where(pipeline, {"term": {"entities.type": NEW_ENTITY_TYPE}}) > 0
 
+        async def old_still_working() -> bool:
+            return await enriched_by(pipeline, 0) > old_at_join
+
         await wait_until(next_release_indexed, within=60, what="documents enriched by the next release")
+        await wait_until(old_still_working, within=30, what="the old worker enriching beside the new one")
         pipeline.lp.stop("enrichment", 0)  # the old worker leaves: its partitions move to the new one
         pipeline.lp.stop("indexer", 0)
         await pipeline.start("indexer", replica=1, **next_release_env())
