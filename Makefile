@@ -46,11 +46,12 @@ test-unit: $(STAMP) ## unit and deploy-manifest tests only (no Kafka, no Elastic
 test-integration: $(STAMP) ## integration tests only
 	$(PY) -m pytest -ra tests/integration
 
-lint: $(STAMP) ## ruff, mypy and the import contract (cli → local → stages → kernel)
+lint: $(STAMP) ## ruff, mypy, the import contract (cli → local → stages → kernel), contract compatibility
 	$(VENV)/bin/ruff check shared services tests bench scripts
 	$(VENV)/bin/ruff format --check shared services tests bench scripts
 	$(VENV)/bin/mypy shared/newsflow services
 	$(VENV)/bin/lint-imports
+	$(PY) -m newsflow.schemas_compat --released docs/schemas/released
 
 bench: $(STAMP) ## run the benchmarks and print the tables (see docs/benchmarks.md)
 	$(PY) bench/run_all.py

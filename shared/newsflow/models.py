@@ -1,16 +1,30 @@
 """Versioned wire contracts: the raw article, the enriched article and the dead letter.
 
 Every value on a newsflow topic is the JSON of one of these models. Each carries a
-``schema_version``; consumers reject versions they do not know (into the DLQ).
-Datetimes are always timezone-aware (UTC on the wire).
+``schema_version``. Datetimes are always timezone-aware (UTC on the wire).
+
+Strict writers, tolerant readers (docs/contracts.md): building a model (what a producer writes)
+refuses unknown fields and unknown enum values; reading one through :mod:`newsflow.versions`
+(what a consumer does) keeps unknown fields (``model_extra``) and accepts unknown values of the
+*open* enums (entity type, span field, dead-letter stage), so a newer producer's
+records never become dead letters for an older consumer.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 RAW_SCHEMA_VERSION: Final = 1
 ENRICHED_SCHEMA_VERSION: Final = 1
@@ -39,9 +53,52 @@ def _to_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+#: The validation context of a consumer reading a record (:func:`newsflow.versions.read`).
+READING: Final[dict[str, bool]] = {"newsflow.reading": True}
+#: The JSON Schema keyword that marks an enum readers tolerate new values of (docs/contracts.md).
+OPEN_ENUM_KEYWORD: Final = "x-newsflow-open-enum"
+
+
+def is_reading(info: ValidationInfo) -> bool:
+    """True while a consumer reads a record (tolerant), False while a producer builds one (strict)."""
+    context: Any = info.context
+    return isinstance(context, dict) and context.get("newsflow.reading") is True
+
+
+def _one_of(values: tuple[str, ...]) -> AfterValidator:
+    """Writers must take the value from ``values``; readers accept whatever it is."""
+    expected = " or ".join(repr(v) for v in values)
+
+    def check(value: str, info: ValidationInfo) -> str:
+        if value in values or is_reading(info):
+            return value
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+
+    return AfterValidator(check)
+
+
+def _open_schema(values: tuple[str, ...]) -> WithJsonSchema:
+    """The enum of ``values``, marked open: the compatibility check lets a new value in."""
+    return WithJsonSchema({"enum": list(values), "type": "string", OPEN_ENUM_KEYWORD: True})
+
+
 ArticleId = Annotated[str, Field(pattern=ARTICLE_ID_PATTERN)]
 PublisherId = Annotated[str, Field(pattern=PUBLISHER_ID_PATTERN)]
 SourceId = Annotated[str, Field(pattern=SOURCE_PATTERN)]
+
+EntityType = Literal[
+    "person", "organization", "place", "group", "event", "product", "law", "work", "facility"
+]
+#: The entity types this version writes; a reader accepts others (a newer enrichment's).
+ENTITY_TYPES: Final[tuple[str, ...]] = get_args(EntityType)
+SPAN_FIELDS: Final = ("title", "body")
+STAGES: Final = ("ingest", "enrichment", "indexer")
+
+#: Open enums (docs/contracts.md): strings that writers take from a closed list and readers do not.
+EntityTypeName = Annotated[str, _one_of(ENTITY_TYPES), _open_schema(ENTITY_TYPES)]
+SpanField = Annotated[str, _one_of(SPAN_FIELDS), _open_schema(SPAN_FIELDS)]
+StageName = Annotated[str, _one_of(STAGES), _open_schema(STAGES)]
 
 
 class _Frozen(BaseModel):
@@ -77,15 +134,10 @@ class RawArticle(_Frozen):
     ingested_at: UtcDatetime = Field(default_factory=utcnow)
 
 
-EntityType = Literal[
-    "person", "organization", "place", "group", "event", "product", "law", "work", "facility"
-]
-
-
 class Span(_Frozen):
     """Where one mention of an entity stands: character offsets in the title or the body."""
 
-    field: Literal["title", "body"]
+    field: SpanField
     start: int = Field(ge=0)
     end: int = Field(ge=0)
 
@@ -94,7 +146,7 @@ class Entity(_Frozen):
     """One named entity of an article, with its mentions merged."""
 
     name: str
-    type: EntityType
+    type: EntityTypeName  # one of EntityType when written
     label: str  # the spaCy label that decided the type (PERSON, ORG, GPE, ...)
     mentions: int = Field(ge=1)
     salience: float = Field(ge=0.0, le=1.0)
@@ -143,7 +195,7 @@ class DeadLetter(_Frozen):
     """A message that a stage could not process, with everything needed to replay it."""
 
     schema_version: Literal[1] = DEAD_LETTER_SCHEMA_VERSION
-    stage: Literal["ingest", "enrichment", "indexer"]
+    stage: StageName
     error_type: str
     reason: str
     topic: str | None = None

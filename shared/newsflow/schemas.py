@@ -8,13 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from newsflow.models import DeadLetter, EnrichedArticle, RawArticle
+from newsflow.versions import READERS
 
-CONTRACTS: dict[str, type[BaseModel]] = {
-    "raw-article.v1": RawArticle,
-    "enriched-article.v1": EnrichedArticle,
-    "dead-letter.v1": DeadLetter,
-}
+#: The current version of every wire contract, by file stem (``raw-article.v1``).
+CONTRACTS: dict[str, type[BaseModel]] = {f"{r.name}.v{r.version}": r.model for r in READERS.values()}
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

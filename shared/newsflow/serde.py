@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -31,12 +31,35 @@ class DecodeError(ValueError):
 
 
 def encode(model: BaseModel) -> bytes:
-    """The JSON bytes of a model, as written to Kafka."""
-    return orjson.dumps(model.model_dump(mode="json"))
+    """The JSON bytes of a model, as written to Kafka.
+
+    A model that a consumer read (:func:`newsflow.versions.read`) writes back the fields it did not
+    know, at every level, as it read them: a stage that passes a newer producer's data on does not
+    lose it (docs/contracts.md). Models built by producers have none.
+    """
+    return orjson.dumps(_with_extras(model, model.model_dump(mode="json")))
+
+
+def _with_extras(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
+    if model.model_extra:
+        dumped.update(model.model_extra)  # values read from JSON: JSON-ready as they are
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            _with_extras(value, dumped[name])
+        elif isinstance(value, tuple | list):
+            for item, item_dumped in zip(value, dumped[name], strict=True):
+                if isinstance(item, BaseModel):
+                    _with_extras(item, item_dumped)
+    return dumped
 
 
 def decode(data: bytes | None, model: type[M]) -> M:
-    """Decode JSON bytes into ``model``; raise :class:`DecodeError` with a readable reason."""
+    """Decode JSON bytes into ``model`` strictly; raise :class:`DecodeError` with a readable reason.
+
+    Consumers read with :func:`newsflow.versions.read` (tolerant, every version); this strict
+    decoding is for what must match today's contract exactly (tests, tools).
+    """
     if data is None:
         raise DecodeError("EmptyMessage", "message has no value (tombstone or null)")
     try:
@@ -52,10 +75,11 @@ def decode(data: bytes | None, model: type[M]) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise DecodeError("WrongSchema", _validation_reason(exc)) from exc
+        raise DecodeError("WrongSchema", validation_reason(exc)) from exc
 
 
-def _validation_reason(exc: ValidationError) -> str:
+def validation_reason(exc: ValidationError) -> str:
+    """The first five errors of a validation, as ``field.path: message; ...``."""
     parts = []
     for err in exc.errors()[:5]:
         loc = ".".join(str(p) for p in err["loc"]) or "<root>"

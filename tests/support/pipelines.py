@@ -54,7 +54,11 @@ class Pipeline:
         names = services or SERVICES
         for service in names:
             self.lp.start(service, replica, None, **env)
-            self.started.append(self.pid(service, replica))
+            # The pid as recorded at the start, not self.pid(): right after exec the kernel may not
+            # yet show the new process's environment (its marker), and it would look foreign.
+            record = procs.load(self.config.run_dir, f"{service}-{replica}")
+            assert record is not None, f"{service}-{replica} was not started"
+            self.started.append(record.pid)
         await self.lp.wait_ready(*(f"{s}-{replica}" for s in names), timeout_s=READY_S)
 
     def pid(self, service: str, replica: int = 0) -> int:

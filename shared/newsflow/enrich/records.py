@@ -7,6 +7,10 @@ input record yields exactly one output record, so nothing vanishes silently:
 - a retraction (``deleted=True``) -> ``EnrichedArticle(enrichment=None)``, without any model;
 - an empty or enormous body, or text that breaks a component -> DLQ with the reason;
 - anything else -> ``EnrichedArticle`` with its enrichment, keyed by article id.
+
+Raw articles are read tolerantly (:mod:`newsflow.versions`): fields this version does not know (a
+newer ingest's) are kept and written on, inside the enriched record's ``article``, so they reach the
+compacted enriched topic instead of being lost on the way (docs/contracts.md).
 """
 
 from __future__ import annotations
@@ -16,20 +20,26 @@ from dataclasses import dataclass
 from typing import Literal
 
 from newsflow.enrich.pipeline import EnrichmentFailure
-from newsflow.models import EnrichedArticle, Enrichment, RawArticle
+from newsflow.models import (
+    DEAD_LETTER_SCHEMA_VERSION,
+    ENRICHED_SCHEMA_VERSION,
+    EnrichedArticle,
+    Enrichment,
+    RawArticle,
+)
 from newsflow.serde import (
     HEADER_CONTENT_TYPE,
     HEADER_SCHEMA,
     DecodeError,
     Headers,
     dead_letter,
-    decode,
     encode,
 )
+from newsflow.versions import RAW, read
 
 STAGE = "enrichment"
-ENRICHED_SCHEMA_HEADER = b"enriched/1"
-DEAD_LETTER_SCHEMA_HEADER = b"dead-letter/1"
+ENRICHED_SCHEMA_HEADER = f"enriched/{ENRICHED_SCHEMA_VERSION}".encode()
+DEAD_LETTER_SCHEMA_HEADER = f"dead-letter/{DEAD_LETTER_SCHEMA_VERSION}".encode()
 CONTENT_TYPE_JSON = b"application/json"
 #: Headers this stage sets itself; every other incoming header (traceparent, published-at) is kept.
 _OWN_HEADERS = {HEADER_SCHEMA, HEADER_CONTENT_TYPE}
@@ -107,7 +117,7 @@ def process_records(records: Sequence[InRecord], enrich: EnrichFn) -> list[OutRe
     to_enrich: list[tuple[int, RawArticle]] = []
     for i, record in enumerate(records):
         try:
-            article = decode(record.value, RawArticle)
+            article = read(record.value, RAW)
         except DecodeError as exc:
             outputs[i] = to_dead_letter(record, exc.error_type, exc.reason)
             continue

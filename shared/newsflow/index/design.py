@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 
 from newsflow.index.client import make_async_es
-from newsflow.models import EntityType
+from newsflow.models import ENTITY_TYPES
 from newsflow.settings import ElasticsearchSettings
 
 log = logging.getLogger(__name__)
 
 MAPPING_VERSION = 2
-ENTITY_TYPES: tuple[str, ...] = get_args(EntityType)
 
 Analyzer = Literal["standard", "english"]
 AnalyzerChoice = Literal["auto", "standard", "english"]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import orjson
 
-from newsflow.models import EnrichedArticle
+from newsflow.models import ENTITY_TYPES, EnrichedArticle
 
 Op = Literal["index", "delete"]
 
@@ -48,6 +48,8 @@ def to_document(
         raise ValueError(f"article {article.id} is a retraction and has no document")
     by_type: dict[str, list[str]] = {}
     for entity in enrichment.entities:
+        if entity.type not in ENTITY_TYPES:
+            continue  # a newer enrichment's type: in entities and entity_names, no field of its own yet
         names = by_type.setdefault(entity.type, [])
         if entity.name not in names:
             names.append(entity.name)

@@ -4,8 +4,10 @@ Both the live indexer (:mod:`newsflow.index.loop`) and the rebuild (:mod:`newsfl
 write through these two steps, so a document is built, judged and dead-lettered the same way
 whichever of them writes it:
 
-1. :func:`to_actions` decodes each record and builds its bulk action (the decoded model is dropped
-   right away, see :class:`Pending`); undecodable records are returned apart, with their error.
+1. :func:`to_actions` reads each record (tolerantly, any version: :mod:`newsflow.versions`) and
+   builds its bulk action (the decoded model is dropped right away, see :class:`Pending`);
+   undecodable records are returned apart, with their error. Fields it does not know are left out
+   of the document (the mapping is strict; they stay in the compacted enriched topic).
 2. :func:`settle` reads the bulk results back in the same order and says, for every document, what
    became of it: indexed, deleted, a version conflict (an older or equal revision: nothing to do), or
    rejected by Elasticsearch, which makes a dead letter with Elasticsearch's reason.
@@ -24,9 +26,10 @@ from datetime import datetime
 from newsflow.index.bulk import ItemResult, Outcome
 from newsflow.index.documents import BulkAction, bulk_action
 from newsflow.kafka import Message
-from newsflow.models import DeadLetter, EnrichedArticle
-from newsflow.serde import HEADER_TRACEPARENT, DecodeError, Headers, dead_letter, decode, encode
+from newsflow.models import DeadLetter
+from newsflow.serde import HEADER_TRACEPARENT, DecodeError, Headers, dead_letter, encode
 from newsflow.tracing import parse_traceparent
+from newsflow.versions import ENRICHED, read
 
 #: The dead-letter reason of a document Elasticsearch refuses (kept in one place: operators grep it).
 REJECTED_REASON = "elasticsearch rejected the document (HTTP {status}): {reason}"
@@ -138,7 +141,7 @@ def to_actions(
     out = Actions()
     for origin in origins:
         try:
-            enriched = decode(origin.value, EnrichedArticle)
+            enriched = read(origin.value, ENRICHED)
         except DecodeError as exc:
             out.undecodable.append(Undecodable(origin, exc))
             continue

@@ -52,10 +52,10 @@ from newsflow.kafka import (
     producer_send,
     send_until_acked,
 )
-from newsflow.models import RawArticle
 from newsflow.retry import Backoff
-from newsflow.serde import DecodeError, decode
+from newsflow.serde import DecodeError
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
+from newsflow.versions import RAW, read
 
 if TYPE_CHECKING:  # the enrichment modules load spaCy: imported at run time only when re-enriching
     from newsflow.enrich.records import InRecord, OutRecord
@@ -106,7 +106,7 @@ def re_enrich(records: Sequence[Record]) -> tuple[list[OutRecord], int]:
     undecodable = 0
     for record in records:
         try:
-            decode(record.value, RawArticle)  # decoded again by process_records: cheap next to spaCy
+            read(record.value, RAW)  # read again by process_records: cheap next to spaCy
         except DecodeError:
             undecodable += 1
             continue

@@ -13,8 +13,7 @@ from typing import Any, Literal
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsflow.index.design import ENTITY_TYPES
-from newsflow.models import EntityType
+from newsflow.models import ENTITY_TYPES, EntityType
 
 Sort = Literal["relevance", "newest", "oldest"]
 

@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from newsflow.kafka import BROKEN_PRODUCER_ERRORS, REFUSED_FOR_GOOD, ensure_topics, make_producer
-from newsflow.models import RawArticle
+from newsflow.models import RAW_SCHEMA_VERSION, RawArticle
 from newsflow.retry import Backoff
 from newsflow.serde import HEADER_CONTENT_TYPE, HEADER_PUBLISHED_AT, HEADER_SCHEMA, HEADER_TRACEPARENT, encode
 from newsflow.settings import KafkaSettings, TopicSettings
@@ -29,7 +29,7 @@ from newsflow.tracing import TraceContext, new_trace
 
 log = logging.getLogger(__name__)
 
-RAW_SCHEMA_HEADER = b"raw/1"
+RAW_SCHEMA_HEADER = f"raw/{RAW_SCHEMA_VERSION}".encode()
 CONTENT_TYPE_JSON = b"application/json"
 
 
