@@ -14,6 +14,8 @@ from newsflow.index.records import Origin, to_actions
 from newsflow.models import Enrichment, Entity, RawArticle
 from newsflow.serde import DecodeError, encode
 from newsflow.versions import ENRICHED, RAW, read
+from tests.support.articles import T0
+from tests.support.articles import enriched_article as make_article
 from tests.support.next_release import (
     ENRICHED_V2,
     NEW_ENTITY_TYPE,
@@ -23,7 +25,6 @@ from tests.support.next_release import (
     next_enriched,
     next_raw,
 )
-from tests.unit.test_es_docs import T0, make_article
 
 
 def test_writers_stay_strict() -> None:
