@@ -150,6 +150,16 @@ def main(argv: list[str] | None = None) -> int:
             continue
         found[article_id] = [PredictedEntity(e.name, e.type) for e in result.entities]
     print_entities(score_entities(entity_gold, found), len(entity_gold))
+    for origin, prefix in (
+        ("the GUM corpus annotators", "wikinews-gum-"),
+        ("newsflow (AI agent)", "wikinews-pd-"),
+    ):
+        part = {i: g for i, g in entity_gold.items() if i.startswith(prefix)}
+        overall = score_entities(part, found).overall
+        print(
+            f"  {len(part)} articles, gold by {origin}: precision {fmt(overall.precision)}, "
+            f"recall {fmt(overall.recall)}, F {fmt(overall.f1)} (support {overall.support})"
+        )
     print(f"  model {enricher.models['ner']}")
     print(
         f"\n{time.perf_counter() - started:.1f} s; command: make eval (.venv/bin/python bench/eval_real.py)"

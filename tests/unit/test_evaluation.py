@@ -145,7 +145,7 @@ def test_the_committed_set_is_sourced_licensed_and_consistent() -> None:
     for gold in topics.values():
         assert gold.primary in codes and gold.accepted <= codes and gold.primary not in gold.accepted
     entities = load_entity_gold(EVAL_DIR / "entities.jsonl")
-    assert set(entities) <= ids and len(entities) >= 40
+    assert set(entities) <= ids and len(entities) >= 60
     assert all(e.type in ENTITY_TYPES and e.canonical for gold in entities.values() for e in gold)
 
 
