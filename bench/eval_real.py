@@ -27,6 +27,7 @@ from newsflow.enrich.evaluation import (
     Counts,
     EntityReport,
     PredictedEntity,
+    TopicCounts,
     TopicReport,
     TrainedOnError,
     load_articles,
@@ -50,10 +51,11 @@ def fmt(value: float | None) -> str:
     return "    –" if value is None else f"{value:5.3f}"
 
 
-def print_counts_row(name: str, counts: Counts) -> None:
+def print_row(name: str, support: int, predicted: int, counts: Counts | TopicCounts) -> None:
+    strict = f"  {fmt(counts.strict_recall)}" if isinstance(counts, TopicCounts) else ""
     print(
-        f"  {name:<40}{counts.support:>5}{counts.tp + counts.fp:>6}  "
-        f"{fmt(counts.precision)}  {fmt(counts.recall)}  {fmt(counts.f1)}"
+        f"  {name:<40}{support:>5}{predicted:>6}  "
+        f"{fmt(counts.precision)}  {fmt(counts.recall)}  {fmt(counts.f1)}{strict}"
     )
 
 
@@ -67,14 +69,18 @@ def print_topics(report: TopicReport, labels: dict[str, str], majority: tuple[st
         f"  macro recall over {len([c for c in report.per_topic.values() if c.support])} topics"
         f"   {report.macro_recall:.3f}   (target >= 0.80 over the 17)"
     )
+    print(f"  macro strict recall (top-1 = primary)   {report.macro_strict_recall:.3f}")
     print(f"  majority baseline            {majority[1] / n:.3f}   (always {labels[majority[0]]})")
-    print(f"\n  {'topic':<40}{'sup':>5}{'pred':>6}  {'prec ':>5}  {'rec  ':>5}  {'F    ':>5}")
+    print("  per topic: precision of the filter 'top-1 = T'; recall of the articles filed under T")
+    print("  (top-1 acceptable), and strict recall (top-1 = T)")
+    print(f"\n  {'topic':<40}{'sup':>5}{'pred':>6}  {'prec ':>5}  {'rec  ':>5}  {'F    ':>5}  {'rec=T':>5}")
     for code in sorted(labels):
-        print_counts_row(labels[code], report.per_topic.get(code, Counts()))
+        counts = report.per_topic.get(code, TopicCounts())
+        print_row(labels[code], counts.support, counts.predicted, counts)
     weak = [
         labels[c]
         for c, counts in report.per_topic.items()
-        if counts.support >= FILTER_SUPPORT and (counts.precision or 0.0) < 0.85
+        if counts.support >= FILTER_SUPPORT and (counts.precision is None or counts.precision < 0.85)
     ]
     print(f"  filter precision < 0.85 among topics with support >= {FILTER_SUPPORT}: {weak or 'none'}")
     codes = sorted(labels)
@@ -92,8 +98,10 @@ def print_entities(report: EntityReport, n_articles: int) -> None:
     print(f"\nENTITIES — {n_articles} articles with gold entities")
     print(f"\n  {'type':<40}{'sup':>5}{'pred':>6}  {'prec ':>5}  {'rec  ':>5}  {'F    ':>5}")
     for kind in ENTITY_TYPES:
-        print_counts_row(kind, report.per_type[kind])
-    print_counts_row("overall (micro)", report.overall)
+        counts = report.per_type[kind]
+        print_row(kind, counts.support, counts.tp + counts.fp, counts)
+    overall = report.overall
+    print_row("overall (micro)", overall.support, overall.tp + overall.fp, overall)
     if report.must_have:
         print(
             f"  must-have tags found: {report.must_have_found}/{report.must_have} "

@@ -61,10 +61,17 @@ def test_topic_scores_on_a_hand_made_case() -> None:
     assert report.top1_primary == 1
     assert report.topk_acceptable == 3  # c has economy second; d has nothing
     politics, economy, sport = (report.per_topic[c] for c in (POLITICS, ECONOMY, SPORT))
-    assert (politics.tp, politics.fp, politics.fn) == (2, 1, 0)  # c filed under politics by mistake
-    assert (economy.tp, economy.fp, economy.fn) == (0, 0, 1)  # b's economy is acceptable: no false positive
-    assert (sport.tp, sport.fp, sport.fn) == (0, 0, 1)
+    # politics: a and b filed there, both answered acceptably; predicted top-1 for a and c, c wrongly
+    assert (politics.support, politics.hits, politics.predicted, politics.predicted_ok) == (2, 2, 2, 1)
+    # economy: c filed there but answered politics; b's top-1 economy is acceptable for b
+    assert (economy.support, economy.hits, economy.predicted, economy.predicted_ok) == (1, 0, 1, 1)
+    assert (sport.support, sport.hits, sport.predicted) == (1, 0, 0)
+    assert politics.precision == pytest.approx(0.5) and politics.recall == pytest.approx(1.0)
+    assert economy.precision == pytest.approx(1.0) and economy.recall == pytest.approx(0.0)
+    assert economy.f1 == pytest.approx(0.0) and sport.precision is None
     assert report.macro_recall == pytest.approx((1.0 + 0.0 + 0.0) / 3)
+    assert politics.strict_recall == pytest.approx(0.5)  # b's top-1 is economy: accepted, not politics
+    assert report.macro_strict_recall == pytest.approx((0.5 + 0.0 + 0.0) / 3)
     assert report.confusion[(ECONOMY, POLITICS)] == 1 and report.confusion[(SPORT, "")] == 1
 
 

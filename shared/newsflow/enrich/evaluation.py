@@ -192,6 +192,36 @@ class Counts:
 
 
 @dataclass
+class TopicCounts:
+    """One topic T: the filter "top-1 = T" (precision) and the articles filed under T (recall)."""
+
+    support: int = 0  # articles whose primary topic is T
+    hits: int = 0  # ... whose top-1 is acceptable for them
+    strict_hits: int = 0  # ... whose top-1 is T itself
+    predicted: int = 0  # articles whose top-1 is T
+    predicted_ok: int = 0  # ... for which T is acceptable
+
+    @property
+    def precision(self) -> float | None:
+        return self.predicted_ok / self.predicted if self.predicted else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.hits / self.support if self.support else None
+
+    @property
+    def strict_recall(self) -> float | None:
+        return self.strict_hits / self.support if self.support else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None:
+            return None
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
 class TopicReport:
     """Topic scores of the top-1 prediction of every article."""
 
@@ -199,22 +229,30 @@ class TopicReport:
     top1_acceptable: int = 0
     top1_primary: int = 0
     topk_acceptable: int = 0
-    per_topic: dict[str, Counts] = field(default_factory=dict)
+    per_topic: dict[str, TopicCounts] = field(default_factory=dict)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def macro_recall(self) -> float:
+        """Mean recall over the topics that have gold articles."""
         recalls = [c.recall for c in self.per_topic.values() if c.recall is not None]
+        return sum(recalls) / len(recalls) if recalls else 0.0
+
+    @property
+    def macro_strict_recall(self) -> float:
+        """Mean strict recall (top-1 is the primary topic) over the topics that have gold articles."""
+        recalls = [c.strict_recall for c in self.per_topic.values() if c.strict_recall is not None]
         return sum(recalls) / len(recalls) if recalls else 0.0
 
 
 def score_topics(gold: Mapping[str, TopicGold], predicted: Mapping[str, Sequence[str]]) -> TopicReport:
     """Score ranked topic codes (best first) against the gold.
 
-    Per topic T: an article whose primary topic is T is a true positive when the top-1 prediction is
-    acceptable for it (T or a code the editor also accepts), a false negative otherwise; an article
-    whose top-1 is T but for which T is not acceptable is a false positive of T (the filter "topic = T"
-    would wrongly return it). The confusion counts (primary, top-1) pairs.
+    Recall of T: of the articles whose primary topic is T, the share whose top-1 prediction is
+    acceptable for them (T or a code the editor also accepts); strict recall: the share whose top-1
+    is T. Precision of T: of the articles whose
+    top-1 is T, the share for which T is acceptable, i.e. the precision of the filter "topic = T".
+    The confusion counts (primary, top-1) pairs; an article without prediction has top-1 "".
     """
     report = TopicReport()
     for article_id, truth in gold.items():
@@ -222,14 +260,16 @@ def score_topics(gold: Mapping[str, TopicGold], predicted: Mapping[str, Sequence
         top1 = ranked[0] if ranked else ""
         report.n += 1
         report.confusion[(truth.primary, top1)] += 1
-        own = report.per_topic.setdefault(truth.primary, Counts())
-        if truth.acceptable(top1):
-            report.top1_acceptable += 1
-            own.tp += 1
-        else:
-            own.fn += 1
-            if top1:
-                report.per_topic.setdefault(top1, Counts()).fp += 1
+        own = report.per_topic.setdefault(truth.primary, TopicCounts())
+        own.support += 1
+        ok = truth.acceptable(top1)
+        own.hits += ok
+        own.strict_hits += top1 == truth.primary
+        report.top1_acceptable += ok
+        if top1:
+            filtered = report.per_topic.setdefault(top1, TopicCounts())
+            filtered.predicted += 1
+            filtered.predicted_ok += ok
         report.top1_primary += top1 == truth.primary
         report.topk_acceptable += any(truth.acceptable(code) for code in ranked)
     return report
