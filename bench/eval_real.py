@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     except TrainedOnError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{len(articles)} articles; none of them among the {len(hashes)} hashed training texts")
+    print(f"{len(articles)} articles; none matches any of the {len(hashes)} distinct training-text hashes")
 
     started = time.perf_counter()
     classifier = TopicClassifier.load()
