@@ -9,7 +9,7 @@ NF     := $(VENV)/bin/newsflow
 STAMP  := $(VENV)/.installed
 RUN_DIR ?= .newsflow
 
-.PHONY: help install run stop status test test-unit test-integration test-faults lint bench stack-up stack-down schemas clean
+.PHONY: help install run stop status test test-unit test-integration test-faults lint bench eval stack-up stack-down schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ lint: $(STAMP) ## ruff, mypy, the import contract (cli → local → stages → 
 
 bench: $(STAMP) ## run the benchmarks and print the tables (see docs/benchmarks.md)
 	$(PY) bench/run_all.py
+
+eval: $(STAMP) ## topic and entity quality on the real evaluation set (evaluation/, see docs/topics.md)
+	$(PY) bench/eval_real.py
 
 schemas: $(STAMP) ## export the JSON Schema of the wire contracts to docs/schemas
 	$(NF) schemas --out docs/schemas

@@ -1,0 +1,179 @@
+"""Topic and entity quality on the real evaluation set (``make eval``).
+
+Reads ``evaluation/`` (published, freely licensed news articles with hand-made gold: see
+evaluation/README.md), refuses to run if any article's text is in the training manifest
+(``training/manifest.jsonl.gz``), then runs the shipped topic classifier and the enrichment's entity
+extraction and prints:
+
+* topics: top-1 accuracy (primary or an accepted code), strict top-1, top-3, macro recall, the
+  majority baseline, a per-topic table (support, precision of the filter "top-1 = T", recall, F)
+  and the confusion between the primary topic and the top-1 prediction;
+* entities: per type (person, organisation, place) precision, recall, F and support, and how many
+  must-have tags were found.
+
+Usage: .venv/bin/python bench/eval_real.py [--eval-dir DIR] [--manifest PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from newsflow.enrich.evaluation import (
+    ENTITY_TYPES,
+    Counts,
+    EntityReport,
+    PredictedEntity,
+    TopicCounts,
+    TopicReport,
+    TrainedOnError,
+    load_articles,
+    load_entity_gold,
+    load_topic_gold,
+    load_training_hashes,
+    refuse_trained,
+    score_entities,
+    score_topics,
+)
+from newsflow.enrich.pipeline import Enricher, EnrichmentFailure
+from newsflow.enrich.topics_iptc import TopicClassifier
+from newsflow.models import RawArticle
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The filter-precision target applies to topics with at least this many gold articles.
+FILTER_SUPPORT = 15
+
+
+def fmt(value: float | None) -> str:
+    return "    –" if value is None else f"{value:5.3f}"
+
+
+def print_row(name: str, support: int, predicted: int, counts: Counts | TopicCounts) -> None:
+    strict = f"  {fmt(counts.strict_recall)}" if isinstance(counts, TopicCounts) else ""
+    print(
+        f"  {name:<40}{support:>5}{predicted:>6}  "
+        f"{fmt(counts.precision)}  {fmt(counts.recall)}  {fmt(counts.f1)}{strict}"
+    )
+
+
+def print_topics(report: TopicReport, labels: dict[str, str], majority: tuple[str, int]) -> None:
+    n = report.n
+    print(f"\nTOPICS — {n} articles, top-1 of TopicClassifier")
+    print(f"  top-1 (primary or accepted)  {report.top1_acceptable / n:.3f}   (target >= 0.88)")
+    print(f"  top-1 (primary only)         {report.top1_primary / n:.3f}")
+    print(f"  top-3 (any acceptable)       {report.topk_acceptable / n:.3f}")
+    print(
+        f"  macro recall over {len([c for c in report.per_topic.values() if c.support])} topics"
+        f"   {report.macro_recall:.3f}   (target >= 0.80 over the 17)"
+    )
+    print(f"  macro strict recall (top-1 = primary)   {report.macro_strict_recall:.3f}")
+    print(f"  majority baseline            {majority[1] / n:.3f}   (always {labels[majority[0]]})")
+    print("  per topic: precision of the filter 'top-1 = T'; recall of the articles filed under T")
+    print("  (top-1 acceptable), and strict recall (top-1 = T)")
+    print(f"\n  {'topic':<40}{'sup':>5}{'pred':>6}  {'prec ':>5}  {'rec  ':>5}  {'F    ':>5}  {'rec=T':>5}")
+    for code in sorted(labels):
+        counts = report.per_topic.get(code, TopicCounts())
+        print_row(labels[code], counts.support, counts.predicted, counts)
+    weak = [
+        labels[c]
+        for c, counts in report.per_topic.items()
+        if counts.support >= FILTER_SUPPORT and (counts.precision is None or counts.precision < 0.85)
+    ]
+    print(f"  filter precision < 0.85 among topics with support >= {FILTER_SUPPORT}: {weak or 'none'}")
+    codes = sorted(labels)
+    short = {c: c.removeprefix("medtop:")[:2] for c in codes}
+    print("\n  confusion: rows = primary topic, columns = top-1 prediction (IPTC number)")
+    print("      " + "".join(f"{short[c]:>4}" for c in codes))
+    for gold_code in codes:
+        row = [report.confusion.get((gold_code, p), 0) for p in codes]
+        if sum(row):
+            print(f"    {short[gold_code]}" + "".join(f"{v:>4}" if v else "   ." for v in row))
+    print("  legend: " + ", ".join(f"{short[c]} {labels[c]}" for c in codes))
+
+
+def print_entities(report: EntityReport, n_articles: int) -> None:
+    print(f"\nENTITIES — {n_articles} articles with gold entities")
+    print(f"\n  {'type':<40}{'sup':>5}{'pred':>6}  {'prec ':>5}  {'rec  ':>5}  {'F    ':>5}")
+    for kind in ENTITY_TYPES:
+        counts = report.per_type[kind]
+        print_row(kind, counts.support, counts.tp + counts.fp, counts)
+    overall = report.overall
+    print_row("overall (micro)", overall.support, overall.tp + overall.fp, overall)
+    if report.must_have:
+        print(
+            f"  must-have tags found: {report.must_have_found}/{report.must_have} "
+            f"= {report.must_have_found / report.must_have:.3f} with the right type, "
+            f"{report.must_have_found_any_type / report.must_have:.3f} with any type (target >= 0.95)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--eval-dir", type=Path, default=ROOT / "evaluation")
+    parser.add_argument("--manifest", type=Path, default=ROOT / "training" / "manifest.jsonl.gz")
+    args = parser.parse_args(argv)
+
+    articles = load_articles(args.eval_dir / "articles.jsonl")
+    hashes = load_training_hashes(args.manifest)
+    try:
+        refuse_trained(articles, hashes)
+    except TrainedOnError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(articles)} articles; none matches any of the {len(hashes)} distinct training-text hashes")
+
+    started = time.perf_counter()
+    classifier = TopicClassifier.load()
+    topic_gold = load_topic_gold(args.eval_dir / "topics.jsonl")
+    by_id = {a.id: a for a in articles}
+    predicted = {
+        i: [t.code for t in classifier.classify(by_id[i].title, by_id[i].body, top_k=3)] for i in topic_gold
+    }
+    labels = {t.code: t.label for t in classifier.topics}
+    majority = Counter(g.primary for g in topic_gold.values()).most_common(1)[0]
+    print_topics(score_topics(topic_gold, predicted), labels, majority)
+    print(f"  model {classifier.version}")
+
+    entity_gold = load_entity_gold(args.eval_dir / "entities.jsonl")
+    enricher = Enricher.load(with_topics=False)
+    raw = [
+        RawArticle(
+            id=f"eval:{i}",
+            source="eval",
+            url=by_id[i].source_url,
+            title=by_id[i].title,
+            body=by_id[i].body,
+            revision=0,
+            language=by_id[i].language,
+        )
+        for i in entity_gold
+    ]
+    found: dict[str, list[PredictedEntity]] = {}
+    for article_id, result in zip(entity_gold, enricher.enrich_batch(raw), strict=True):
+        if isinstance(result, EnrichmentFailure):
+            print(f"  {article_id}: not enriched ({result.error}: {result.reason})")
+            continue
+        found[article_id] = [PredictedEntity(e.name, e.type) for e in result.entities]
+    print_entities(score_entities(entity_gold, found), len(entity_gold))
+    for origin, prefix in (
+        ("the GUM corpus annotators", "wikinews-gum-"),
+        ("newsflow (AI agent)", "wikinews-pd-"),
+    ):
+        part = {i: g for i, g in entity_gold.items() if i.startswith(prefix)}
+        overall = score_entities(part, found).overall
+        print(
+            f"  {len(part)} articles, gold by {origin}: precision {fmt(overall.precision)}, "
+            f"recall {fmt(overall.recall)}, F {fmt(overall.f1)} (support {overall.support})"
+        )
+    print(f"  model {enricher.models['ner']}")
+    print(
+        f"\n{time.perf_counter() - started:.1f} s; command: make eval (.venv/bin/python bench/eval_real.py)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

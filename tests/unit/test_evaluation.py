@@ -1,0 +1,162 @@
+"""Scoring against the real evaluation set: metrics on tiny hand-made cases, the training-text refusal,
+and the integrity of the committed set (every article sourced and licensed, every gold id known)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from newsflow.enrich.evaluation import (
+    ENTITY_TYPES,
+    Counts,
+    EvalArticle,
+    GoldEntity,
+    PredictedEntity,
+    TopicGold,
+    TrainedOnError,
+    load_articles,
+    load_entity_gold,
+    load_topic_gold,
+    load_training_hashes,
+    normalise_name,
+    refuse_trained,
+    score_entities,
+    score_topics,
+    text_hash,
+)
+from newsflow.enrich.topics_iptc import load_taxonomy
+
+REPO = Path(__file__).resolve().parents[2]
+EVAL_DIR = REPO / "evaluation"
+POLITICS, ECONOMY, SPORT = "medtop:11000000", "medtop:04000000", "medtop:15000000"
+
+
+def article(article_id: str, title: str, body: str) -> EvalArticle:
+    return EvalArticle(article_id, title, body, "https://example.org/a", "CC BY 2.5", None, "en")
+
+
+def test_counts_give_precision_recall_and_f() -> None:
+    counts = Counts(tp=3, fp=1, fn=2)
+    assert counts.precision == pytest.approx(0.75)
+    assert counts.recall == pytest.approx(0.6)
+    assert counts.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert counts.support == 5
+    assert Counts().precision is None and Counts().f1 is None
+
+
+def test_topic_scores_on_a_hand_made_case() -> None:
+    gold = {
+        "a": TopicGold(POLITICS),
+        "b": TopicGold(POLITICS, frozenset({ECONOMY})),
+        "c": TopicGold(ECONOMY),
+        "d": TopicGold(SPORT),
+    }
+    predicted = {"a": [POLITICS], "b": [ECONOMY, POLITICS], "c": [POLITICS, ECONOMY], "d": []}
+    report = score_topics(gold, predicted)
+    assert report.n == 4
+    assert report.top1_acceptable == 2  # a exactly, b through its accepted code
+    assert report.top1_primary == 1
+    assert report.topk_acceptable == 3  # c has economy second; d has nothing
+    politics, economy, sport = (report.per_topic[c] for c in (POLITICS, ECONOMY, SPORT))
+    # politics: a and b filed there, both answered acceptably; predicted top-1 for a and c, c wrongly
+    assert (politics.support, politics.hits, politics.predicted, politics.predicted_ok) == (2, 2, 2, 1)
+    # economy: c filed there but answered politics; b's top-1 economy is acceptable for b
+    assert (economy.support, economy.hits, economy.predicted, economy.predicted_ok) == (1, 0, 1, 1)
+    assert (sport.support, sport.hits, sport.predicted) == (1, 0, 0)
+    assert politics.precision == pytest.approx(0.5) and politics.recall == pytest.approx(1.0)
+    assert economy.precision == pytest.approx(1.0) and economy.recall == pytest.approx(0.0)
+    assert economy.f1 == pytest.approx(0.0) and sport.precision is None
+    assert report.macro_recall == pytest.approx((1.0 + 0.0 + 0.0) / 3)
+    assert politics.strict_recall == pytest.approx(0.5)  # b's top-1 is economy: accepted, not politics
+    assert report.macro_strict_recall == pytest.approx((0.5 + 0.0 + 0.0) / 3)
+    assert report.confusion[(ECONOMY, POLITICS)] == 1 and report.confusion[(SPORT, "")] == 1
+
+
+def test_entity_scores_on_a_hand_made_case() -> None:
+    gold = {
+        "a": [
+            GoldEntity("person", "Donald Trump", ("Trump",), must_have=True),
+            GoldEntity("place", "United States", ("U.S.",), must_have=True),
+            GoldEntity("organization", "NATO"),
+        ]
+    }
+    predicted = {
+        "a": [
+            PredictedEntity("Trump", "person"),  # alias: found
+            PredictedEntity("Donald Trump", "person"),  # same entity again: false positive
+            PredictedEntity("US", "organization"),  # right name, wrong type: fp, and the place is missed
+            PredictedEntity("Kabul", "place"),  # not in the gold: false positive
+            PredictedEntity("Afghans", "group"),  # a type the set does not score: ignored
+        ]
+    }
+    report = score_entities(gold, predicted)
+    person, org, place = (report.per_type[t] for t in ENTITY_TYPES)
+    assert (person.tp, person.fp, person.fn) == (1, 1, 0)
+    assert (org.tp, org.fp, org.fn) == (0, 1, 1)
+    assert (place.tp, place.fp, place.fn) == (0, 1, 1)
+    assert (report.must_have, report.must_have_found, report.must_have_found_any_type) == (2, 1, 2)
+    assert report.overall.precision == pytest.approx(1 / 4)
+
+
+def test_names_are_compared_without_case_dots_articles_or_possessives() -> None:
+    assert normalise_name("the U.S.") == normalise_name("US") == "us"
+    assert normalise_name("Saudi Arabia's") == "saudi arabia"
+    assert normalise_name("Al-Maeena") == normalise_name("Al Maeena")
+
+
+def test_text_hash_ignores_case_punctuation_digits_and_spacing() -> None:
+    assert text_hash("Shares fell 3% on Monday.\n\nTraders said...") == text_hash(
+        "shares fell on monday traders said"
+    )
+    assert text_hash("Shares fell") != text_hash("Shares rose")
+
+
+def test_an_article_in_the_training_manifest_is_refused(tmp_path: Path) -> None:
+    trained = article("x", "Oil prices rise", "Crude oil rose two dollars a barrel.")
+    fresh = article("y", "Storm hits coast", "A storm hit the coast on Sunday.")
+    manifest = tmp_path / "manifest.jsonl.gz"
+    with gzip.open(manifest, "wt", encoding="utf-8") as out:
+        out.write(json.dumps({"corpus": "test", "source": "here", "licence": "ours"}) + "\n")
+        out.write(
+            json.dumps({"ref": "test/train/1", "sha256": text_hash("crude oil rose two dollars a barrel")})
+            + "\n"
+        )
+    hashes = load_training_hashes(manifest)
+    assert len(hashes) == 1
+    refuse_trained([fresh], hashes)  # nothing trained on: no error
+    with pytest.raises(TrainedOnError) as refused:
+        refuse_trained([fresh, trained], hashes)
+    assert refused.value.ids == ("x",)
+
+
+def test_title_and_body_together_are_checked_too() -> None:
+    trained = article("z", "Oil prices rise", "Crude oil rose.")
+    with pytest.raises(TrainedOnError):
+        refuse_trained([trained], frozenset({text_hash("Oil prices rise Crude oil rose.")}))
+
+
+def test_the_committed_set_is_sourced_licensed_and_consistent() -> None:
+    articles = load_articles(EVAL_DIR / "articles.jsonl")
+    ids = {a.id for a in articles}
+    assert len(ids) == len(articles) >= 80
+    for a in articles:
+        assert a.source_url.startswith("https://en.wikinews.org/wiki/"), a.id
+        assert "CC BY" in a.licence or "Public domain" in a.licence, a.id
+        assert a.title.strip() and len(a.body) >= 300, a.id
+    topics = load_topic_gold(EVAL_DIR / "topics.jsonl")
+    codes = {t.code for t in load_taxonomy()}
+    assert set(topics) == ids
+    for gold in topics.values():
+        assert gold.primary in codes and gold.accepted <= codes and gold.primary not in gold.accepted
+    entities = load_entity_gold(EVAL_DIR / "entities.jsonl")
+    assert set(entities) <= ids and len(entities) >= 60
+    assert all(e.type in ENTITY_TYPES and e.canonical for gold in entities.values() for e in gold)
+
+
+def test_no_article_of_the_set_is_in_the_committed_training_manifest() -> None:
+    hashes = load_training_hashes(REPO / "training" / "manifest.jsonl.gz")
+    assert len(hashes) > 10_000
+    refuse_trained(load_articles(EVAL_DIR / "articles.jsonl"), hashes)
