@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -116,6 +117,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await publisher.start(wait_s=settings.startup_wait_s)
+        # Everything alive now (modules, settings, clients) lives as long as the process: keep it out
+        # of the collector's full passes, which otherwise stall the event loop for tens of ms.
+        gc.freeze()
         try:
             async with _feeds(settings, state):
                 log.info("ingest started topic=%s feeds=%d", topics.raw, len(settings.feeds))

@@ -205,7 +205,7 @@ class FeedPoller:
                 outcome = "not_modified" if result.not_modified else "ok"
             except FeedRefused as exc:
                 outcome, reason = "failed", "refused"
-                log.warning("feed refused feed=%s reason=%s", feed.url, exc)
+                log.warning("feed skipped feed=%s reason=refused error=%s", feed.url, exc)
             except FeedError as exc:
                 outcome, reason = "failed", exc.reason
                 log.warning("feed skipped feed=%s reason=%s error=%s", feed.url, exc.reason, exc)
