@@ -51,19 +51,22 @@ def test_empty_or_out_of_line_content_does_not_beat_the_summary(name: str, body:
     assert item.article.body == body
 
 
-def test_ids_follow_the_guid_and_canonical_urls() -> None:
+def test_ids_follow_the_guid_or_the_canonical_url_a_push_would_send() -> None:
     feed = parsed("identity.xml", source="idn")
     articles = by_title(feed)
     proxy = articles["Via a feed proxy"]
     assert proxy.url == "https://identity.example/2025/01/06/proxy-story/"  # feedburner:origLink
-    assert proxy.id == "idn:" + derive_id("https://identity.example/?p=1001")  # the guid, a URL
     wrapped = articles["Via a redirect wrapper"]
     assert wrapped.url == "https://identity.example/2025/01/06/wrapped-story/"
     params = articles["With feed-only parameters"]
     assert params.url == "https://identity.example/2025/01/06/params-story.html"
-    assert articles["With a non-URL guid"].id == "idn:story-20250106-77"
+    guid_story = articles["With a non-URL guid"]
+    assert guid_story.id == "idn:story-20250106-77"
+    assert (
+        guid_story.url == "https://identity.example/2025/01/06/guid-story.html"
+    )  # not the related atom:link
     # Pushed copies (no id, the article's URL) get the ids the poller gives.
-    for polled in (wrapped, params):
+    for polled in (proxy, wrapped, params):
         pushed = ArticleIn(url=polled.url, title=polled.title, body="pushed")
         assert to_raw(pushed, "idn").id == polled.id
     # Two items on one live page with different guids stay two articles.
@@ -89,6 +92,7 @@ UTC_OF = {
     "aest": datetime(2025, 1, 6, 0, 0, tzinfo=UTC),
     "slashes": datetime(2025, 1, 6, 1, 0, tzinfo=UTC),
     "portuguese": datetime(2025, 1, 6, 13, 0, tzinfo=UTC),
+    "portuguese-month": datetime(2018, 9, 24, 22, 42, 40, tzinfo=UTC),  # "Set" = setembro
     "ist": None,  # India, Ireland or Israel: refused, not guessed
     "epoch": None,  # a bare number is not a date
     "naive": None,  # no zone at all: refused rather than taken as UTC

@@ -61,6 +61,23 @@ async def test_an_undated_entry_moves_from_revision_0_to_1_when_edited() -> None
     assert [(b[0].revision, b[0].body) for b in published.batches] == [(0, "First text"), (1, "Second text")]
 
 
+async def test_a_link_change_under_the_same_url_guid_replaces_the_article() -> None:
+    """A FeedBurner item (non-permalink guid in URL form): its id follows the article URL (as a push
+    would), and when the URL changes under the same guid the poller keeps the id it published."""
+    feed = (FEEDS / "identity.xml").read_text()
+    published = Collected()
+    async with serving(FeedServer(body=feed)) as server, httpx.AsyncClient(trust_env=False) as client:
+        poller = FeedPoller([local(server)], published, client=client)
+        await poller.poll_once(local(server))
+        first = {a.title: a for a in published.batches[0]}["Via a feed proxy"]
+        server.body = feed.replace("2025/01/06/proxy-story/", "2025/01/06/proxy-story-updated/")
+        server.etag = '"v2"'
+        assert (await poller.poll_once(local(server))).published == 1
+    (moved,) = published.batches[1]
+    assert moved.url.endswith("/proxy-story-updated/")
+    assert (moved.id, moved.revision) == (first.id, first.revision + 1)
+
+
 async def test_a_dripping_server_is_cut_at_the_overall_deadline() -> None:
     published = Collected()
     async with serving(FeedServer(drip_s=0.5)) as server, httpx.AsyncClient(trust_env=False) as client:

@@ -438,7 +438,7 @@ async def test_https_feed_is_pinned_but_tls_is_verified_for_the_host_name(tls_se
 
 def test_rss_entries_map_to_articles() -> None:
     parsed = parse_feed(RSS.encode(), source="example")
-    assert len(parsed.errors) == 1 and "neither" in parsed.errors[0]
+    assert len(parsed.errors) == 1 and "no absolute http(s) link" in parsed.errors[0]
     first = parsed.items[0].article
     assert first.title == "First & foremost"
     assert first.body == "Hello world"

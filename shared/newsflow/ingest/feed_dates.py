@@ -118,7 +118,7 @@ def _other_language(text: str, language: str | None) -> datetime | None:
 
     if not _HAS_OFFSET.search(text):
         return None
-    settings: Any = {"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
+    settings: Any = {"RETURN_AS_TIMEZONE_AWARE": True}
     value: datetime | None = dateparser.parse(
         text, languages=[language] if language else None, settings=settings
     )

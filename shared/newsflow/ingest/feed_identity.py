@@ -1,18 +1,22 @@
 """Which URL and which id a feed entry gets, so that the same story keeps one id.
 
-URL (``RawArticle.url``): FeedBurner's ``origLink`` when given, else the link with a redirect
+URL (``RawArticle.url``): FeedBurner's ``origLink`` when given, else the first alternate link (an
+``atom:link`` to a related story after the item's ``<link>`` does not win) with a redirect
 wrapper unwrapped when the target is in its query (``google.com/url?url=…``), else — when the link is
 a FeedBurner-style proxy (``/~r/`` paths, ``feedproxy.google.com``) — a permalink guid. Relative links
 are resolved against the entry's base (``xml:base``, the feed URL). Tracking parameters
 (:data:`newsflow.ingest.contract.TRACKING_PARAMS`, ``utm_*``) and the feed-only parameters of
 :data:`FEED_ONLY_PARAMS` are removed; nothing else of the URL changes.
 
-Publisher id (before scoping by source): the guid / Atom id when the entry has one — a guid that is an
-http(s) URL gives the id of that URL (as :func:`~newsflow.ingest.contract.derive_id` derives it for a
-pushed article), any other guid is the id itself when it fits the id pattern, else ``g-`` + 32 hex
-digits of its SHA-256. Without a guid the id is derived from the URL. A permalink guid is the article's
-URL, so a pushed copy of the article (``url`` = that URL, no ``id``) gets the polled copy's id; a guid
-survives a link change; distinct guids that share a link stay distinct (:func:`distinct_ids`).
+Publisher id (before scoping by source), chosen so that a pushed copy of the article gets the polled
+copy's id: a guid / Atom id that is not a URL is the id itself when it fits the id pattern
+(``urn:1``, ``23246627``, ``tag:e1``; push it as ``id``); otherwise the id is derived from the article
+URL above, exactly as :func:`~newsflow.ingest.contract.derive_id` derives it for a pushed article
+(``url`` = that URL, no ``id``). A guid in URL form (a permalink, or an id such as ``?p=446154``), or
+one that fits no id (``tag:example.com,2025:/1``), therefore does not make the id; it still tells
+entries apart that share a link (:func:`distinct_ids`), and the poller keeps an id per guid, so a link
+that changes under the same guid keeps its id while the poller runs
+(:mod:`newsflow.ingest.feed_poller`). An entry without any http(s) URL is refused, as over HTTP.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ FEED_ONLY_PARAMS = frozenset(
     {
         "partner", "emc", "smid", "smtyp", "wt_mc", "wt.mc_id", "wt_zmc", "iid", "cmpid", "cmp",
         "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "xtor", "ito", "ocid",
-        "src", "at_medium", "at_campaign", "feedtype", "mbid", "rss",
+        "src", "at_medium", "at_campaign", "feedtype", "feedname", "mbid", "rss",
     }
 )  # fmt: skip
 #: Hosts whose links are redirect wrappers carrying the target in a query parameter.
@@ -89,13 +93,22 @@ def _absolute(value: str, base: str | None) -> str:
     return urljoin(base, value)
 
 
+def _first_alternate(entry: Any) -> str:
+    """The entry's first alternate link in document order (feedparser's ``link`` is the last one, which
+    in RSS with an ``atom:link`` to a related story is that story)."""
+    for link in entry.get("links") or []:
+        if (link.get("rel") or "alternate") == "alternate" and link.get("href"):
+            return str(link["href"])
+    return str(entry.get("link") or "")
+
+
 def entry_url(entry: Any, feed_url: str | None = None) -> str | None:
     """The article URL of a feedparser entry (see the module docstring), or None without one."""
     base = feed_url
     guid = str(entry.get("id") or "").strip()
     candidates = [
         str(entry.get("feedburner_origlink") or ""),
-        str(entry.get("link") or ""),
+        _first_alternate(entry),
         guid if entry.get("guidislink") or is_http_url(guid) else "",
     ]
     proxied: str | None = None
@@ -110,22 +123,13 @@ def entry_url(entry: Any, feed_url: str | None = None) -> str | None:
     return proxied
 
 
-def local_id(entry: Any, url: str | None) -> str:
-    """The publisher id of an entry (unscoped): from its guid, else from ``url``; ValueError without
-    either."""
+def local_id(entry: Any, url: str) -> str:
+    """The publisher id (unscoped) of an entry whose article URL is ``url``: from its guid, else from
+    ``url``."""
     guid = str(entry.get("id") or "").strip()
-    if guid and is_http_url(guid) and not is_feed_proxy(guid):
-        return derive_id(clean_url(unwrap(guid)))
-    if guid and not is_http_url(guid):
-        return guid if _PUBLISHER_ID.fullmatch(guid) else guid_hash(guid)
-    if url:
-        return derive_id(url)
-    raise ValueError("entry has neither an http(s) link nor an id")
-
-
-def guid_hash(guid: str) -> str:
-    """``g-`` + 32 hex digits of the SHA-256 of a guid (for guids that are not valid ids)."""
-    return "g-" + hashlib.sha256(guid.encode()).hexdigest()[:32]
+    if guid and not is_http_url(guid) and _PUBLISHER_ID.fullmatch(guid):
+        return guid
+    return derive_id(url)
 
 
 def distinct_ids(ids: Sequence[str], guids: Sequence[str]) -> list[str]:

@@ -82,10 +82,12 @@ _keep_captions_apart()
 
 @dataclass(frozen=True)
 class FeedItem:
-    """One mapped entry and the digest of its content (what decides whether a re-poll is an edit)."""
+    """One mapped entry, the digest of its content (what decides whether a re-poll is an edit) and
+    the entry's guid / Atom id (empty without one)."""
 
     article: RawArticle
     digest: str
+    guid: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,9 +173,9 @@ def entry_to_article(
     Refused dates are appended to ``warnings`` (the article keeps no date for them).
     """
     url = entry_url(entry, feed_url)
-    publisher_id = local_id(entry, url)
     if url is None:
-        raise ValueError("entry has no absolute http(s) link")
+        raise ValueError("entry has no absolute http(s) link (nor a URL guid)")
+    publisher_id = local_id(entry, url)
     body, body_language = best_body(entry)
     lang = _language(body_language, language)
     published, updated, refusals = entry_dates(entry, language=lang, now=now)
@@ -251,10 +253,9 @@ def parse_feed(
             errors.append(f"entry {index}: {exc}")
         warnings.extend(f"entry {index}: {reason}" for reason in refused)
     ids = distinct_ids([a.id for a in articles], guids)
-    items = [
-        FeedItem(a if a.id == i else a.model_copy(update={"id": i}), "")
-        for a, i in zip(articles, ids, strict=True)
+    distinct = [
+        a if a.id == i else a.model_copy(update={"id": i}) for a, i in zip(articles, ids, strict=True)
     ]
-    items = [FeedItem(item.article, content_digest(item.article)) for item in items]
+    items = [FeedItem(a, content_digest(a), g) for a, g in zip(distinct, guids, strict=True)]
     is_feed = bool(parsed.get("version")) or bool(parsed.entries)
     return ParsedFeed(items, errors, warnings, is_feed, len(parsed.entries))

@@ -9,6 +9,8 @@ what is new or edited.
 * An item is published when its id is new, its date-derived revision is higher than the last one
   published, or its content digest changed (a correction that keeps the date): then with revision
   ``max(date revision, last revision + 1)``. State advances only after Kafka acknowledged.
+* An entry whose guid was published under another id (its link changed under the same guid) keeps
+  that id, so the correction replaces the article instead of adding a second one.
 * A 200 answer that is not a feed (an HTML page) is a failure (reason ``not_a_feed``), not a quiet
   feed; validators are not stored for it.
 """
@@ -20,7 +22,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -48,7 +50,12 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     seen: OrderedDict[str, tuple[int, str]] = field(default_factory=OrderedDict)
+    ids_by_guid: OrderedDict[str, str] = field(default_factory=OrderedDict)
     max_seen: int = 100_000
+
+    def known_id(self, item: FeedItem) -> str:
+        """The id this entry's guid was published under (its own id for a new guid)."""
+        return self.ids_by_guid.get(item.guid, item.article.id) if item.guid else item.article.id
 
     def revision_to_publish(self, item: FeedItem) -> int | None:
         """The revision to publish ``item`` at, or None when it is already published as it is."""
@@ -63,12 +70,17 @@ class FeedState:
             return last_revision + 1
         return None
 
-    def mark(self, article: RawArticle, digest: str) -> None:
-        """Remember a published (id, revision, digest); forget the oldest beyond ``max_seen``."""
+    def mark(self, article: RawArticle, digest: str, guid: str = "") -> None:
+        """Remember a published (id, revision, digest) and the id of its guid; forget the oldest
+        beyond ``max_seen``."""
         self.seen[article.id] = (article.revision, digest)
         self.seen.move_to_end(article.id)
-        while len(self.seen) > self.max_seen:
-            self.seen.popitem(last=False)
+        if guid:
+            self.ids_by_guid[guid] = article.id
+            self.ids_by_guid.move_to_end(guid)
+        for memory in (self.seen, self.ids_by_guid):
+            while len(memory) > self.max_seen:
+                memory.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -161,9 +173,9 @@ class FeedPoller:
         fresh = self._fresh(state, parsed.items)
         for start in range(0, len(fresh), PUBLISH_CHUNK):
             chunk = fresh[start : start + PUBLISH_CHUNK]
-            await self.publish([article for article, _ in chunk])
-            for article, digest in chunk:
-                state.mark(article, digest)
+            await self.publish([item.article for item in chunk])
+            for item in chunk:
+                state.mark(item.article, item.digest, item.guid)
         state.etag, state.last_modified = result.etag, result.last_modified
         skipped = len(parsed.items) - len(fresh)
         if self.metrics is not None:
@@ -178,21 +190,24 @@ class FeedPoller:
         return PollResult(feed.url, False, len(fresh), skipped, len(parsed.errors))
 
     @staticmethod
-    def _fresh(state: FeedState, items: Sequence[FeedItem]) -> list[tuple[RawArticle, str]]:
-        """The items to publish, each once (the first of repeated ids), at their publish revision."""
-        fresh: list[tuple[RawArticle, str]] = []
+    def _fresh(state: FeedState, items: Sequence[FeedItem]) -> list[FeedItem]:
+        """The items to publish, each once (the first of repeated ids), under the id their guid was
+        published with and at their publish revision."""
+        fresh: list[FeedItem] = []
         taken: set[str] = set()
         for item in items:
-            if item.article.id in taken:
+            known = state.known_id(item)
+            if known != item.article.id:
+                item = replace(item, article=item.article.model_copy(update={"id": known}))
+            if known in taken:
                 continue
-            taken.add(item.article.id)
+            taken.add(known)
             revision = state.revision_to_publish(item)
             if revision is None:
                 continue
-            article = item.article
-            if revision != article.revision:
-                article = article.model_copy(update={"revision": revision})
-            fresh.append((article, item.digest))
+            if revision != item.article.revision:
+                item = replace(item, article=item.article.model_copy(update={"revision": revision}))
+            fresh.append(item)
         return fresh
 
     async def _poll_guarded(self, feed: FeedConfig) -> None:
