@@ -16,6 +16,9 @@ judged against a reference read straight from the XML text by this script (not b
 * ids: distinct ids per feed; URLs that are redirect wrappers or keep feed-only parameters;
   the id a pushed copy would get (``url`` = the article's canonical URL, or ``id`` = a non-URL guid)
   equals the polled id;
+* charsets: eight one-item probes written here (Cyrillic, Japanese, Chinese, Korean, Greek, Arabic,
+  Latin-1), each encoded in its charset, declared only in the HTTP ``Content-Type``, with no XML
+  declaration: decoded title equal to the text (before this change the poller passed bytes only);
 * dates: items carrying a date in any field (pubDate, published, updated, dc:date, issued, modified,
   created) that get a ``published_at``; of those an independent RFC 822 / ISO 8601 reading with a
   numeric offset or GMT/UT/Z agrees with.
@@ -313,6 +316,37 @@ def evaluate(path: Path) -> FeedFigures:
     return figures
 
 
+CHARSET_PROBES = {
+    "windows-1251": "Новости: Москва и Петербург",
+    "koi8-r": "Новости: Москва и Петербург",
+    "shift_jis": "ニュース：東京の天気",
+    "gb2312": "新闻：北京天气",
+    "euc-kr": "뉴스: 서울 날씨",
+    "iso-8859-7": "Ειδήσεις: Αθήνα",
+    "windows-1256": "أخبار: القاهرة",
+    "iso-8859-1": "Notícias: São Paulo",
+}
+
+
+def charset_probes() -> list[str]:
+    """The charsets whose probe decodes to the right title."""
+    right = []
+    for charset, text in CHARSET_PROBES.items():
+        document = (
+            "<rss version='2.0'><channel><title>c</title><item>"
+            f"<title>{text}</title><link>https://charset.example/1</link><description>{text}</description>"
+            "</item></channel></rss>"
+        ).encode(charset)
+        if NEW:
+            header = f"application/rss+xml; charset={charset}"
+            title = mapping.parse_feed(document, source=SOURCE, content_type=header).items[0].article.title
+        else:  # the old poller handed parse_feed the bytes only
+            title = mapping.parse_feed(document, source=SOURCE)[0][0].title
+        if title == text:
+            right.append(charset)
+    return right
+
+
 COLUMNS = (
     ("items", "items"),
     ("articles", "articles"),
@@ -354,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     unaligned = [r.file for r in rows if not r.aligned]
     if unaligned:
         print(f"not judged (item count differs between the XML text and feedparser): {', '.join(unaligned)}")
+    right = charset_probes()
+    print(
+        f"charset only in Content-Type: {len(right)} of {len(CHARSET_PROBES)} probes decode "
+        f"({', '.join(right)})"
+    )
     print(f"reproduce: .venv/bin/python bench/eval_feeds.py {args.directory}")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
