@@ -167,9 +167,11 @@ def test_charset_declared_only_in_the_http_header(charset: str) -> None:
     assert (item.article.title, item.article.body) == (text, text)
 
 
-def test_an_html_page_is_not_a_feed() -> None:
+def test_an_html_page_is_not_a_feed_but_a_feed_served_as_html_is() -> None:
     feed = parsed("not_a_feed.html", content_type="text/html; charset=utf-8")
     assert not feed.is_feed and feed.items == []
+    mislabelled = parsed("media_caption.xml", content_type="text/html; charset=utf-8")
+    assert mislabelled.is_feed and len(mislabelled.items) == 2
 
 
 def test_content_digest_changes_with_the_text_not_with_ingest_time() -> None:

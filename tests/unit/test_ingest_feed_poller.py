@@ -212,11 +212,9 @@ def test_every_feed_has_exactly_one_poller_across_replicas() -> None:
 
 def test_a_failing_feed_backs_off_and_recovers() -> None:
     schedule = FeedSchedule(["a", "b"], interval_s=10)
-    assert schedule.due(0) == ["a", "b"]
+    assert schedule.wait("a", 0) == schedule.wait("b", 0) == 0  # both due at once
     assert [schedule.failed("a", 0) for _ in range(6)] == [10, 20, 40, 80, 160, 160]
     schedule.succeeded("b", 0)
-    assert schedule.due(100) == ["b"] and schedule.wait(100) == 0
-    schedule.succeeded("b", 100)
-    assert schedule.due(100) == [] and schedule.wait(100) == 10  # b at 110; a backs off until 160
+    assert (schedule.wait("a", 100), schedule.wait("b", 100)) == (60, 0)  # a backs off until 160
     schedule.succeeded("a", 160)
-    assert schedule.failures["a"] == 0 and schedule.next_at["a"] == 170
+    assert schedule.failures["a"] == 0 and schedule.wait("a", 160) == 10

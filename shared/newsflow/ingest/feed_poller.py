@@ -2,8 +2,8 @@
 what is new or edited.
 
 * Each fetch runs under an overall deadline (``deadline_s``: connect, redirects, headers and the whole
-  body), so a server that drips its answer cannot hold a poll; feeds are polled concurrently (at most
-  ``concurrency`` at a time), so one slow feed does not delay the others.
+  body), so a server that drips its answer cannot hold a poll; each feed has its own loop (at most
+  ``concurrency`` fetching at a time), so one slow feed does not delay the others.
 * Parsing goes through a :class:`~newsflow.ingest.feed_workers.FeedParser` (a worker process in the
   service).
 * An item is published when its id is new, its date-derived revision is higher than the last one
@@ -240,11 +240,14 @@ class FeedPoller:
                 self.metrics.feed_polled(outcome, reason, now - started)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Poll every feed when it is due until ``stop`` is set; a failing feed never stops others."""
-        by_url = {f.url: f for f in self.feeds}
+        """Poll every feed on its own schedule until ``stop`` is set; a slow or failing feed never
+        holds up the others (each feed has its own loop; at most ``concurrency`` fetch at once)."""
+        async with asyncio.TaskGroup() as group:
+            for feed in self.feeds:
+                group.create_task(self._run_feed(feed, stop), name=f"feed {feed.url}")
+
+    async def _run_feed(self, feed: FeedConfig, stop: asyncio.Event | None) -> None:
         while stop is None or not stop.is_set():
-            due = self.schedule.due(time.monotonic())
-            if due:
-                await asyncio.gather(*(self._poll_guarded(by_url[url]) for url in due))
-            if await sleep_or_stop(self.schedule.wait(time.monotonic()), stop):
+            await self._poll_guarded(feed)
+            if await sleep_or_stop(self.schedule.wait(feed.url, time.monotonic()), stop):
                 return

@@ -38,10 +38,6 @@ class FeedSchedule:
         self.next_at: dict[str, float] = {url: 0.0 for url in urls}
         self.failures: dict[str, int] = {url: 0 for url in self.next_at}
 
-    def due(self, now: float) -> list[str]:
-        """The feeds due at ``now``."""
-        return [url for url, at in self.next_at.items() if at <= now]
-
     def succeeded(self, url: str, now: float) -> None:
         """A poll of ``url`` worked: next one after the interval."""
         self.failures[url] = 0
@@ -55,7 +51,6 @@ class FeedSchedule:
         self.next_at[url] = now + delay
         return delay
 
-    def wait(self, now: float) -> float:
-        """Seconds until the next feed is due (0 when one is due already)."""
-        soonest: float = min(self.next_at.values(), default=now + self.interval_s)
-        return max(0.0, soonest - now)
+    def wait(self, url: str, now: float) -> float:
+        """Seconds until ``url`` is due (0 when it is due already)."""
+        return max(0.0, self.next_at.get(url, now) - now)
