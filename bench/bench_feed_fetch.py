@@ -114,6 +114,8 @@ async def stall(megabytes: int, where: str) -> dict[str, Any]:
     parser = None
     if NEW:
         parser = ProcessFeedParser() if where == "process" else None
+        if parser is not None:
+            await parser.start()  # as the service does at start-up
         options["parse"] = parser or parse_inline
     started = time.perf_counter()
     async with server, httpx.AsyncClient(trust_env=False) as client:

@@ -63,6 +63,7 @@ async def _feeds(settings: IngestSettings, state: IngestState) -> AsyncIterator[
     )
     stop = asyncio.Event()
     parser = ProcessFeedParser(workers=settings.feed_parser_processes)
+    await parser.start()
     async with httpx.AsyncClient(timeout=settings.feed_timeout_s, trust_env=False) as client:
         poller = FeedPoller(
             feeds,

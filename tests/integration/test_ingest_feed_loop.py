@@ -5,15 +5,17 @@ A correctness bound on the event loop (parsing a feed this size in the loop froz
 review), not a benchmark. The feed server holds its answer until the probes run; then /healthz is
 probed every 10 ms for the whole poll, and each probe's latency counts from the moment it could have
 been sent (the end of the previous probe plus the 10 ms pause), so a stalled loop shows even between
-requests. On a shared 2-core machine the operating system can also hold the whole process off the CPU;
-that is not the service blocking itself, so a probe counts as blocked for the CPU time this process
-(every thread of it; the parser runs in another process) spent during it, at most its wall time.
+requests. On a shared 2-core machine the operating system can also keep the loop's thread waiting for
+a CPU while it is ready to run; that is not the service blocking itself, so the time the kernel reports
+the thread spent waiting on a run queue (``/proc/thread-self/schedstat``) is taken off each probe's
+wall time. Everything else counts: work in the loop, waiting for the GIL, blocking I/O.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +29,17 @@ pytestmark = pytest.mark.integration
 
 ITEMS = 480
 PAUSE_S = 0.01
+SCHEDSTAT = Path("/proc/thread-self/schedstat")
+
+
+def run_queue_wait_s() -> float:
+    """Seconds this thread has spent ready to run but waiting for a CPU (0 where Linux does not say)."""
+    try:
+        return int(SCHEDSTAT.read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 PARAGRAPH = "<p>" + "The council met again on Monday to discuss the harbour budget. " * 16 + "</p>"
 
 
@@ -51,20 +64,20 @@ async def test_a_10_mb_feed_never_blocks_healthz(ingest_app: IngestFactory) -> N
         feed = FeedConfig(url=server.url, source="acme", allow_private=True)  # loopback allowed explicitly
         async with ingest_app(partitions=1, feeds=(feed,), feed_interval_s=600) as ingest:
             latencies: list[float] = []  # wall time per probe
-            blocked: list[float] = []  # this process's CPU time per probe, at most its wall time
+            blocked: list[float] = []  # wall time less the time the OS kept the loop thread off a CPU
             watching = True
 
             async def probe() -> None:
-                ready_at, cpu_at = time.perf_counter(), time.process_time()
+                ready_at, queued_at = time.perf_counter(), run_queue_wait_s()
                 while watching:
                     answer = await ingest.client.get("/healthz")
-                    done, cpu = time.perf_counter(), time.process_time()
+                    done, queued = time.perf_counter(), run_queue_wait_s()
                     latencies.append(done - ready_at)
-                    blocked.append(min(done - ready_at, cpu - cpu_at))
+                    blocked.append(done - ready_at - (queued - queued_at))
                     assert answer.status_code == 200
                     await asyncio.sleep(PAUSE_S)
                     ready_at = done + PAUSE_S  # when the next probe could have been sent
-                    cpu_at = cpu
+                    queued_at = run_queue_wait_s()
 
             async def all_published() -> bool:
                 return sum((await end_offsets(ingest.kafka, ingest.topic)).values()) >= ITEMS
@@ -85,5 +98,5 @@ async def test_a_10_mb_feed_never_blocks_healthz(ingest_app: IngestFactory) -> N
         f"/healthz blocked {worst * 1000:.0f} ms at worst over {len(latencies)} probes "
         f"(wall time at worst {max(latencies) * 1000:.0f} ms)"
     )
-    assert len(latencies) > 100  # the poll was watched for a while, not by a handful of probes
+    assert len(latencies) >= 50  # watched from before the answer until all was on Kafka (≥ 1 s)
     assert 'newsflow_ingest_feed_items_total{outcome="published"} 480.0' in metrics

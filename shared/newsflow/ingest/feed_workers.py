@@ -68,6 +68,13 @@ class ProcessFeedParser:
             )
         return self._pool
 
+    async def start(self) -> None:
+        """Start the worker processes now (a spawn takes a fork of this process; better at start-up
+        than in the middle of serving requests)."""
+        pool = self._executor()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(pool, os.getpid) for _ in range(self.workers)))
+
     async def __call__(
         self, content: bytes, *, source: str, url: str, content_type: str | None
     ) -> ParsedFeed:
