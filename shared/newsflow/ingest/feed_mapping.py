@@ -206,7 +206,8 @@ def entry_to_article(
 
 
 def content_digest(article: RawArticle) -> str:
-    """SHA-256 of what a reader sees of an article (not its id, revision or ingest time)."""
+    """32 hex digits of the SHA-256 of what a reader sees of an article (not its id, revision or
+    ingest time)."""
     seen = {
         "url": article.url,
         "title": article.title,
@@ -217,7 +218,7 @@ def content_digest(article: RawArticle) -> str:
         "language": article.language,
         "published_at": article.published_at.isoformat() if article.published_at else None,
     }
-    return hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def parse_feed(
