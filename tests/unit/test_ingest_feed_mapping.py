@@ -96,6 +96,7 @@ UTC_OF = {
     "ist": None,  # India, Ireland or Israel: refused, not guessed
     "epoch": None,  # a bare number is not a date
     "naive": None,  # no zone at all: refused rather than taken as UTC
+    "month-13": None,  # impossible: refused, the entry kept
     "future": None,  # outside the sanity window
 }
 
@@ -105,7 +106,7 @@ def test_dates_named_zones_other_languages_and_impossible_values() -> None:
     got = {title: article.published_at for title, article in by_title(feed).items()}
     assert got == UTC_OF
     refused = " ".join(feed.warnings)
-    for raw in ("IST", "1736157600", "2025-01-06T10:00:00", "2198"):
+    for raw in ("IST", "1736157600", "2025-01-06T10:00:00", "2198", "2025/13/06"):
         assert raw in refused
     undated = by_title(feed)["epoch"]
     assert undated.revision == 0

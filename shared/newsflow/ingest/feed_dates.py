@@ -138,12 +138,17 @@ def parse_date(raw: str, *, language: str | None = None, now: datetime | None = 
     moment = now or datetime.now(UTC)
     if _NUMBER.fullmatch(text):
         raise DateRefused(f"a bare number is not a date: {text!r}")
-    for reader in (_slashed, _iso):
-        value = reader(text)
-        if value is not None:
-            return _check(value, text, moment)
-    normalised = _named_zone(text)
-    value = _rfc822(normalised) or _other_language(normalised, language)
+    try:
+        for reader in (_slashed, _iso):
+            value = reader(text)
+            if value is not None:
+                return _check(value, text, moment)
+        normalised = _named_zone(text)
+        value = _rfc822(normalised) or _other_language(normalised, language)
+    except DateRefused:
+        raise
+    except (ValueError, OverflowError, TypeError) as exc:  # a field out of range (month 13, …)
+        raise DateRefused(f"impossible date {text!r}: {exc}") from exc
     return None if value is None else _check(value, text, moment)
 
 
