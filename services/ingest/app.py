@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,7 +19,9 @@ from fastapi import FastAPI, Request, Response
 
 from newsflow.ingest.accept import Refused
 from newsflow.ingest.auth import ReloadingKeyStore, ReplayCache
-from newsflow.ingest.feeds import FeedPoller
+from newsflow.ingest.feed_poller import FeedPoller
+from newsflow.ingest.feed_schedule import assigned_feeds
+from newsflow.ingest.feed_workers import ProcessFeedParser
 from newsflow.ingest.metrics import IngestMetrics
 from newsflow.ingest.publisher import ArticlePublisher
 from newsflow.ingest.settings import IngestSettings
@@ -39,8 +42,10 @@ Kafka is unavailable; 429 with ``Retry-After`` when too many writes are in fligh
 
 @asynccontextmanager
 async def _feeds(settings: IngestSettings, state: IngestState) -> AsyncIterator[None]:
-    """Poll the configured feeds in the background while the app runs."""
-    if not settings.feeds:
+    """Poll this replica's share of the configured feeds in the background while the app runs
+    (parsing in a worker process, so the API's event loop never waits for a parse)."""
+    feeds = assigned_feeds(settings.feeds, settings.feed_replica_index, settings.feed_replica_count)
+    if not feeds:
         yield
         return
 
@@ -49,15 +54,28 @@ async def _feeds(settings: IngestSettings, state: IngestState) -> AsyncIterator[
         state.metrics.accepted(len(deliveries), reason="feed")
         return deliveries
 
+    log.info(
+        "feed poller started feeds=%d of %d replica=%d/%d",
+        len(feeds),
+        len(settings.feeds),
+        settings.feed_replica_index,
+        settings.feed_replica_count,
+    )
     stop = asyncio.Event()
+    parser = ProcessFeedParser(workers=settings.feed_parser_processes)
+    await parser.start()
     async with httpx.AsyncClient(timeout=settings.feed_timeout_s, trust_env=False) as client:
         poller = FeedPoller(
-            settings.feeds,
+            feeds,
             publish_feed,
             client=client,
             interval_s=settings.feed_interval_s,
             max_bytes=settings.feed_max_bytes,
             allow_private=settings.allow_private_feeds,
+            deadline_s=settings.feed_deadline_s,
+            concurrency=settings.feed_concurrency,
+            parse=parser,
+            metrics=state.metrics,
         )
         task = asyncio.create_task(poller.run(stop), name="feed-poller")
         try:
@@ -67,6 +85,7 @@ async def _feeds(settings: IngestSettings, state: IngestState) -> AsyncIterator[
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await asyncio.to_thread(parser.close)
 
 
 def create_app(
@@ -99,6 +118,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await publisher.start(wait_s=settings.startup_wait_s)
+        # Everything alive now (modules, settings, clients) lives as long as the process: keep it out
+        # of the collector's full passes, which otherwise stall the event loop for tens of ms.
+        gc.freeze()
         try:
             async with _feeds(settings, state):
                 log.info("ingest started topic=%s feeds=%d", topics.raw, len(settings.feeds))

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from newsflow.ingest.feeds import FeedPoller, FeedRefused
+from newsflow.ingest.feed_poller import FeedPoller
+from newsflow.ingest.feeds import FeedRefused
 from newsflow.ingest.publisher import ArticlePublisher
 from newsflow.ingest.settings import FeedConfig
 from newsflow.settings import KafkaSettings, TopicSettings

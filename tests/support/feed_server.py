@@ -1,5 +1,8 @@
 """The one fake feed server: RSS/Atom over HTTP on 127.0.0.1 with an ETag, redirects on request,
-and a count of connections and requests (what an SSRF test proves nothing connected with)."""
+and a count of connections and requests (what an SSRF test proves nothing connected with). It can
+also serve raw bytes (``payload``) with a given Content-Type / Content-Encoding, hold its answers until
+an event is set (``hold``), and drip them (``drip_s`` between each of 20 pieces) like a slow or hostile
+server."""
 
 from __future__ import annotations
 
@@ -30,6 +33,11 @@ class FeedServer:
 
     body: str = RSS
     etag: str = '"v1"'
+    payload: bytes | None = None
+    content_type: str = "application/rss+xml"
+    content_encoding: str | None = None
+    drip_s: float = 0.0
+    hold: asyncio.Event | None = None  # when given, a 200 answer waits until it is set
     connections: int = 0
     requests: list[dict[str, str]] = field(default_factory=list)
     port: int = 0
@@ -53,17 +61,32 @@ class FeedServer:
                 elif headers.get("if-none-match") == self.etag:
                     status, extra, payload = "304 Not Modified", f"ETag: {self.etag}\r\n", b""
                 else:
-                    status, extra, payload = "200 OK", f"ETag: {self.etag}\r\n", self.body.encode()
+                    payload = self.body.encode() if self.payload is None else self.payload
+                    if self.hold is not None:
+                        await self.hold.wait()
+                    status, extra = "200 OK", f"ETag: {self.etag}\r\n"
+                    if self.content_encoding:
+                        extra += f"Content-Encoding: {self.content_encoding}\r\n"
                 writer.write(
-                    f"HTTP/1.1 {status}\r\nContent-Type: application/rss+xml\r\n{extra}"
+                    f"HTTP/1.1 {status}\r\nContent-Type: {self.content_type}\r\n{extra}"
                     f"Content-Length: {len(payload)}\r\n\r\n".encode()
-                    + payload
                 )
-                await writer.drain()
+                await self._send(writer, payload)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             writer.close()
+
+    async def _send(self, writer: asyncio.StreamWriter, payload: bytes) -> None:
+        if not self.drip_s:
+            writer.write(payload)
+            await writer.drain()
+            return
+        step = max(1, len(payload) // 20)
+        for start in range(0, len(payload), step):
+            writer.write(payload[start : start + step])
+            await writer.drain()
+            await asyncio.sleep(self.drip_s)
 
     @property
     def url(self) -> str:

@@ -21,14 +21,14 @@ import pytest
 
 from newsflow.ingest import feeds
 from newsflow.ingest.contract import derive_id
+from newsflow.ingest.feed_mapping import parse_feed
+from newsflow.ingest.feed_poller import FeedPoller
 from newsflow.ingest.feeds import (
     FeedError,
-    FeedPoller,
     FeedRefused,
     Resolver,
     check_feed_url,
     is_forbidden_address,
-    parse_feed,
 )
 from newsflow.ingest.settings import FeedConfig
 from newsflow.models import RawArticle
@@ -212,8 +212,8 @@ async def test_poll_publishes_new_entries_then_uses_conditional_get(feed_server:
         first = await poller.poll_once(feed)
         assert (first.published, first.errors) == (2, 1)
         assert {a.id for a in published.batches[0]} == {
-            "example:" + derive_id("https://news.example.com/1"),
-            "example:" + derive_id("https://news.example.com/2"),
+            "example:urn:1",  # the publisher's guid first
+            "example:" + derive_id("https://news.example.com/2"),  # no guid: the canonical URL
         }
         second = await poller.poll_once(feed)
         assert second.not_modified and len(published.batches) == 1
@@ -437,21 +437,23 @@ async def test_https_feed_is_pinned_but_tls_is_verified_for_the_host_name(tls_se
 
 
 def test_rss_entries_map_to_articles() -> None:
-    articles, errors = parse_feed(RSS.encode(), source="example")
-    assert len(errors) == 1 and "neither" in errors[0]
-    first = articles[0]
+    parsed = parse_feed(RSS.encode(), source="example")
+    assert len(parsed.errors) == 1 and "no absolute http(s) link" in parsed.errors[0]
+    first = parsed.items[0].article
     assert first.title == "First & foremost"
     assert first.body == "Hello world"
     assert first.language == "en"
     assert first.tags == ("politics",)
     assert first.published_at is not None and first.revision == int(first.published_at.timestamp() * 1000)
-    assert first.url == "https://news.example.com/1?utm_source=rss"
+    assert first.url == "https://news.example.com/1"  # tracking parameters removed
 
 
 def test_atom_entries_map_to_articles() -> None:
-    (article,), errors = parse_feed(ATOM.encode(), source="atom")
-    assert not errors
-    assert article.id == "atom:" + derive_id("https://atom.example.org/e1")
+    parsed = parse_feed(ATOM.encode(), source="atom")
+    assert not parsed.errors
+    (item,) = parsed.items
+    article = item.article
+    assert article.id == "atom:tag:e1"  # the Atom id, a valid publisher id as it is
     assert article.authors == ("Ann Writer",)
     assert article.body == "Atom body"
     assert article.updated_at is not None and article.updated_at.hour == 12

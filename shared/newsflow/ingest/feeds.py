@@ -1,4 +1,4 @@
-"""RSS/Atom polling: conditional GET, entries mapped to raw articles, already-seen revisions skipped.
+"""Fetching RSS/Atom feeds safely: SSRF guard, conditional GET, redirects, size and time limits.
 
 SSRF guard: before any connection, the feed host is resolved once and every address is checked; a
 host that resolves to a private, loopback, link-local, reserved, multicast or unspecified address
@@ -9,41 +9,34 @@ rebinding between check and connection), while the ``Host`` header, TLS SNI and 
 verification keep using the feed's host name. Each request asks for ``Connection: close``, so a
 connection (and the TLS identity it verified) is never reused for another host. Redirects are
 followed by hand and every hop goes through the same resolve-check-pin steps.
+
+Limits: the body is read raw and decompressed here (gzip or deflate only) in steps of at most
+:data:`DECODE_STEP` bytes, so neither the compressed nor the decoded size ever exceeds ``max_bytes``
+in memory (a gzip bomb costs at most ``max_bytes`` plus one step). The poller puts an overall
+deadline around each fetch (:mod:`newsflow.ingest.feed_poller`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import calendar
-import hashlib
 import ipaddress
 import logging
 import socket
-from collections import OrderedDict
+import zlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import feedparser
 import httpx
-from pydantic import ValidationError
-
-from newsflow.ingest.contract import default_revision, derive_id, scoped_id
-from newsflow.ingest.html_text import plain_text
-from newsflow.ingest.settings import FeedConfig
-from newsflow.models import RawArticle, utcnow
-from newsflow.retry import sleep_or_stop
 
 log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-Publish = Callable[[Sequence[RawArticle]], Awaitable[object]]
 
 USER_AGENT = "newsflow-ingest/0.1 (+feed poller)"
 MAX_REDIRECTS = 5
+DECODE_STEP = 64 * 1024
 
 
 class FeedRefused(Exception):
@@ -51,7 +44,13 @@ class FeedRefused(Exception):
 
 
 class FeedError(Exception):
-    """The feed could not be fetched (HTTP error, too large, network failure)."""
+    """The feed could not be fetched or read; ``reason`` is a short label for metrics
+    (``http_status``, ``too_large``, ``network``, ``redirects``, ``deadline``, ``encoding``,
+    ``not_a_feed``, ``parser``)."""
+
+    def __init__(self, message: str, reason: str = "network") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 async def resolve_host(host: str, port: int) -> list[str]:
@@ -147,27 +146,6 @@ def pinned_request(
     )
 
 
-@dataclass
-class FeedState:
-    """What the poller remembers about one feed: validators for conditional GET, seen revisions."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    seen: OrderedDict[str, int] = field(default_factory=OrderedDict)
-    max_seen: int = 100_000
-
-    def is_new(self, article: RawArticle) -> bool:
-        """Whether this (id, revision) is newer than anything published from this feed."""
-        return article.revision > self.seen.get(article.id, -1)
-
-    def mark(self, article: RawArticle) -> None:
-        """Remember a published (id, revision); forget the oldest beyond ``max_seen``."""
-        self.seen[article.id] = max(article.revision, self.seen.get(article.id, -1))
-        self.seen.move_to_end(article.id)
-        while len(self.seen) > self.max_seen:
-            self.seen.popitem(last=False)
-
-
 @dataclass(frozen=True)
 class FetchResult:
     """A fetched feed document (``content`` is None when the server answered 304 Not Modified)."""
@@ -176,13 +154,63 @@ class FetchResult:
     content: bytes | None
     etag: str | None
     last_modified: str | None
+    content_type: str | None = None
+
+
+class BoundedDecoder:
+    """Decodes a ``Content-Encoding`` (identity, gzip, deflate) step by step, refusing more than
+    ``max_bytes`` of output without ever holding more than that plus one step."""
+
+    def __init__(self, encoding: str | None, max_bytes: int) -> None:
+        name = (encoding or "identity").strip().lower()
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.chunks: list[bytes] = []
+        if name in ("", "identity"):
+            self._inflate: zlib._Decompress | None = None
+        elif name in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif name == "deflate":
+            self._inflate = zlib.decompressobj(zlib.MAX_WBITS)
+        else:
+            raise FeedError(f"unsupported content encoding {name!r}", reason="encoding")
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise FeedError(f"feed larger than {self.max_bytes} bytes", reason="too_large")
+        if data:
+            self.chunks.append(data)
+
+    def feed(self, raw: bytes) -> None:
+        """Take the next raw chunk of the body."""
+        if self._inflate is None:
+            self._keep(raw)
+            return
+        pending = raw
+        try:
+            while pending:
+                self._keep(self._inflate.decompress(pending, DECODE_STEP))
+                pending = self._inflate.unconsumed_tail
+        except zlib.error as exc:
+            raise FeedError("feed body does not decompress", reason="encoding") from exc
+
+    def finish(self) -> bytes:
+        """The whole decoded body."""
+        if self._inflate is not None:
+            try:
+                self._keep(self._inflate.flush(DECODE_STEP))
+            except zlib.error as exc:
+                raise FeedError("feed body does not decompress", reason="encoding") from exc
+        return b"".join(self.chunks)
 
 
 async def fetch_feed(
     client: httpx.AsyncClient,
     url: str,
-    state: FeedState,
     *,
+    etag: str | None = None,
+    last_modified: str | None = None,
     allow_private: bool,
     max_bytes: int,
     resolve: Resolver = resolve_host,
@@ -191,11 +219,15 @@ async def fetch_feed(
 
     Each hop is resolved once, every address checked, and the connection pinned to a checked address.
     """
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, */*;q=0.5"}
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+        "Accept-Encoding": "gzip, deflate",
+    }
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         addresses = await check_feed_url(current, allow_private=allow_private, resolve=resolve)
@@ -205,27 +237,24 @@ async def fetch_feed(
                 current = urljoin(current, response.headers["location"])
                 continue
             if response.status_code == 304:
-                return FetchResult(current, None, state.etag, state.last_modified)
+                return FetchResult(current, None, etag, last_modified)
             if response.status_code != 200:
-                raise FeedError(f"feed answered HTTP {response.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FeedError(f"feed larger than {max_bytes} bytes")
-                chunks.append(chunk)
+                raise FeedError(f"feed answered HTTP {response.status_code}", reason="http_status")
+            decoder = BoundedDecoder(response.headers.get("content-encoding"), max_bytes)
+            async for chunk in response.aiter_raw():
+                decoder.feed(chunk)
             return FetchResult(
                 current,
-                b"".join(chunks),
+                decoder.finish(),
                 response.headers.get("etag"),
                 response.headers.get("last-modified"),
+                response.headers.get("content-type"),
             )
         except httpx.HTTPError as exc:
             raise FeedError(f"feed fetch failed: {type(exc).__name__}") from exc
         finally:
             await response.aclose()
-    raise FeedError("too many redirects")
+    raise FeedError("too many redirects", reason="redirects")
 
 
 async def _open_pinned(
@@ -245,143 +274,3 @@ async def _open_pinned(
     if failure is None:
         raise FeedError("feed host has no address to connect to")
     raise FeedError(f"feed fetch failed: {type(failure).__name__}") from failure
-
-
-def _entry_time(entry: Any, name: str) -> datetime | None:
-    parsed = dict.get(entry, f"{name}_parsed")  # plain dict lookup: no feedparser key aliasing
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-
-
-def entry_to_article(entry: Any, *, source: str, language: str | None = None) -> RawArticle:
-    """Map one feedparser entry to a raw article; raise ValueError when it cannot be one.
-
-    The id is ``<source>:`` + the id derived from the link (else from the entry's guid).
-    """
-    link = str(entry.get("link") or "").strip()
-    guid = str(entry.get("id") or "").strip()
-    if link.startswith(("http://", "https://")):
-        local_id = derive_id(link)
-    elif guid:
-        local_id = "g-" + hashlib.sha256(guid.encode()).hexdigest()[:32]
-    else:
-        raise ValueError("entry has neither an http(s) link nor an id")
-    article_id = scoped_id(source, local_id)
-    contents = entry.get("content") or []
-    raw_body = str(contents[0].get("value", "")) if contents else str(entry.get("summary") or "")
-    published = _entry_time(entry, "published")
-    updated = _entry_time(entry, "updated") or published
-    authors = tuple(str(a.get("name")) for a in entry.get("authors") or [] if a.get("name"))
-    tags = tuple(str(t.get("term")) for t in entry.get("tags") or [] if t.get("term"))
-    lang = (language or "").split("-")[0].lower() or None
-    try:
-        return RawArticle(
-            id=article_id,
-            source=source,
-            url=link or guid,
-            title=plain_text(str(entry.get("title") or ""), "auto")[:1000],
-            body=plain_text(raw_body, "auto"),
-            published_at=published,
-            updated_at=updated,
-            revision=default_revision(updated, published),
-            authors=tuple(a for a in (plain_text(a, "auto")[:200] for a in authors[:50]) if a),
-            tags=tuple(t for t in (plain_text(t, "auto")[:200] for t in tags[:100]) if t),
-            language=lang if lang and lang.isalpha() and 2 <= len(lang) <= 3 else None,
-            ingested_at=utcnow(),
-        )
-    except ValidationError as exc:
-        raise ValueError(f"entry is not a valid article: {exc.error_count()} error(s)") from exc
-
-
-def parse_feed(content: bytes, *, source: str) -> tuple[list[RawArticle], list[str]]:
-    """The articles of a feed document, and a reason for every entry that could not be mapped."""
-    parsed: Any = feedparser.parse(content)
-    language = parsed.feed.get("language")
-    articles: list[RawArticle] = []
-    errors: list[str] = []
-    for index, entry in enumerate(parsed.entries):
-        try:
-            articles.append(entry_to_article(entry, source=source, language=language))
-        except ValueError as exc:
-            errors.append(f"entry {index}: {exc}")
-    return articles, errors
-
-
-@dataclass(frozen=True)
-class PollResult:
-    """What one poll of one feed did."""
-
-    feed_url: str
-    not_modified: bool
-    published: int
-    skipped: int
-    errors: int
-
-
-class FeedPoller:
-    """Polls the configured feeds and publishes new (id, revision) pairs through ``publish``."""
-
-    def __init__(
-        self,
-        feeds: Sequence[FeedConfig],
-        publish: Publish,
-        *,
-        client: httpx.AsyncClient,
-        interval_s: float = 300.0,
-        max_bytes: int = 10 * 1024 * 1024,
-        allow_private: bool = False,
-        resolve: Resolver = resolve_host,
-    ) -> None:
-        self.feeds = list(feeds)
-        self.publish = publish
-        self.client = client
-        self.interval_s = interval_s
-        self.max_bytes = max_bytes
-        self.allow_private = allow_private
-        self.resolve = resolve
-        self.states: dict[str, FeedState] = {f.url: FeedState() for f in self.feeds}
-
-    async def poll_once(self, feed: FeedConfig) -> PollResult:
-        """Fetch one feed and publish its new articles; state advances only after Kafka acknowledged."""
-        state = self.states.setdefault(feed.url, FeedState())
-        result = await fetch_feed(
-            self.client,
-            feed.url,
-            state,
-            allow_private=self.allow_private or feed.allow_private,
-            max_bytes=self.max_bytes,
-            resolve=self.resolve,
-        )
-        if result.content is None:
-            return PollResult(feed.url, True, 0, 0, 0)
-        articles, errors = parse_feed(result.content, source=feed.source)
-        for reason in errors:
-            log.warning("feed entry rejected feed=%s reason=%s", feed.url, reason)
-        fresh = [a for a in articles if state.is_new(a)]
-        if fresh:
-            await self.publish(fresh)
-            for article in fresh:
-                state.mark(article)
-        state.etag, state.last_modified = result.etag, result.last_modified
-        log.info(
-            "feed polled feed=%s published=%d skipped=%d errors=%d",
-            feed.url,
-            len(fresh),
-            len(articles) - len(fresh),
-            len(errors),
-        )
-        return PollResult(feed.url, False, len(fresh), len(articles) - len(fresh), len(errors))
-
-    async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Poll every feed every ``interval_s`` until ``stop`` is set; a failing feed never stops others."""
-        while stop is None or not stop.is_set():
-            for feed in self.feeds:
-                try:
-                    await self.poll_once(feed)
-                except (FeedRefused, FeedError) as exc:
-                    log.warning("feed skipped feed=%s reason=%s", feed.url, exc)
-                except Exception as exc:  # the poller must survive anything one feed does
-                    log.warning("feed poll failed feed=%s error=%s", feed.url, type(exc).__name__)
-            if await sleep_or_stop(self.interval_s, stop):
-                return

@@ -104,3 +104,13 @@ def plain_text(body: str, body_format: str = "auto") -> str:
             return text
         text = html_to_text(text.replace("\n", "<br>"))  # keep the paragraphs of the first pass
     return text.replace("<", "")  # pathological nesting: no markup at all survives
+
+
+def neutralise_markup(text: str) -> str:
+    """Plain text that mentions tags, made unable to run: the ``<`` opening any active markup becomes
+    ``‹`` (U+2039), the rest of the text is kept (``Why <script> matters`` → ``Why ‹script> matters``)."""
+    for _ in range(5):
+        if not has_active_markup(text):
+            return text
+        text = _ACTIVE.sub(lambda match: "\u2039" + match.group(0)[1:], text)
+    return text.replace("<", "\u2039")

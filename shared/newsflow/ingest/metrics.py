@@ -44,6 +44,43 @@ class IngestMetrics:
             registry=self.registry,
         )
 
+        self.feed_polls = Counter(
+            "newsflow_ingest_feed_polls",
+            "Feed polls by outcome (ok, not_modified, failed) and failure reason",
+            ["outcome", "reason"],
+            registry=self.registry,
+        )
+        self.feed_items = Counter(
+            "newsflow_ingest_feed_items",
+            "Feed entries by outcome (published, unchanged, rejected)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.feed_poll_seconds = Histogram(
+            "newsflow_ingest_feed_poll_seconds",
+            "Duration of one feed poll (fetch, parse, publish)",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+            registry=self.registry,
+        )
+        self.feed_last_success = Gauge(
+            "newsflow_ingest_feed_last_success_timestamp_seconds",
+            "Unix time of the last successful feed poll (any feed)",
+            registry=self.registry,
+        )
+
+    def feed_polled(self, outcome: str, reason: str, seconds: float) -> None:
+        """Record one feed poll (``reason`` is empty unless it failed)."""
+        self.feed_polls.labels(outcome=outcome, reason=reason).inc()
+        self.feed_poll_seconds.observe(seconds)
+        if outcome != "failed":
+            self.feed_last_success.set_to_current_time()
+
+    def feed_items_seen(self, published: int, unchanged: int, rejected: int) -> None:
+        """Count the entries of one parsed feed by outcome."""
+        for outcome, count in (("published", published), ("unchanged", unchanged), ("rejected", rejected)):
+            if count:
+                self.feed_items.labels(outcome=outcome).inc(count)
+
     def observe_publish(self, seconds: float, ok: bool) -> None:
         """Record one publish call (used as the publisher's observer)."""
         self.publish_seconds.labels(ok="true" if ok else "false").observe(seconds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsflow.models import SourceId
@@ -49,7 +49,21 @@ class IngestSettings(BaseSettings):
     feed_interval_s: float = Field(default=300.0, gt=0)
     feed_timeout_s: float = Field(default=20.0, gt=0)
     feed_max_bytes: int = Field(default=10 * MIB, ge=1024)
+    feed_deadline_s: float = Field(default=60.0, gt=0)
+    feed_concurrency: int = Field(default=4, ge=1, le=64)
+    feed_parser_processes: int = Field(default=1, ge=1, le=16)
+    feed_replica_index: int = Field(default=0, ge=0)
+    feed_replica_count: int = Field(default=1, ge=1)
     allow_private_feeds: bool = False
     create_topics: bool = True
     producer_linger_ms: int = Field(default=5, ge=0)
     workers: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _replica_in_range(self) -> IngestSettings:
+        if self.feed_replica_index >= self.feed_replica_count:
+            raise ValueError(
+                f"feed_replica_index ({self.feed_replica_index}) must be below feed_replica_count "
+                f"({self.feed_replica_count})"
+            )
+        return self
