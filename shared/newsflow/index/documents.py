@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import orjson
 
+from newsflow.index.analysis import LANGUAGES
 from newsflow.models import EnrichedArticle
 
 Op = Literal["index", "delete"]
@@ -52,16 +53,20 @@ def to_document(
         if entity.name not in names:
             names.append(entity.name)
     models = sorted(enrichment.models.items())
+    language = enrichment.language or article.language
+    # The text once more under its detected language, for that language's stemmer (mapping: by_language).
+    by_language = {language: {"title": article.title, "body": article.body}} if language in LANGUAGES else {}
     return {
         "id": article.id,
         "source": article.source,
         "url": article.url,
         "title": article.title,
         "body": article.body,
+        "by_language": by_language,
         "authors": list(article.authors),
         "section": article.section,
         "tags": list(article.tags),
-        "language": enrichment.language or article.language,
+        "language": language,
         "declared_language": article.language,
         "language_score": enrichment.language_score,
         "published_at": _iso(article.published_at),

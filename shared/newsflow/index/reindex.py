@@ -40,7 +40,7 @@ from aiokafka.structs import RecordMetadata
 from elasticsearch import AsyncElasticsearch
 
 from newsflow.index.bulk import bulk_until_settled
-from newsflow.index.design import create_index_version, detect_analyzer, put_template, swap_alias
+from newsflow.index.design import create_index_version, detect_analysis, put_template, swap_alias
 from newsflow.index.loop import send_dead_letters, send_letters
 from newsflow.index.records import Actions, Origin, settle, to_actions
 from newsflow.index.settings import IndexerSettings
@@ -372,9 +372,9 @@ async def reindex(
         )
         index: str | None = None
         if not dry_run:
-            analyzer = await detect_analyzer(es, settings.analyzer)
-            await put_template(es, es_settings, analyzer)
-            index = await create_index_version(es, es_settings, analyzer=analyzer, refresh_interval="-1")
+            analysis = await detect_analysis(es, settings.analyzer)
+            await put_template(es, es_settings, analysis)
+            index = await create_index_version(es, es_settings, analysis=analysis, refresh_interval="-1")
             report.new_index = index
         log.info("reindex replay started topic=%s index=%s offsets=%d", topic, index, sum(end.values()))
         await replayer.replay(begin, end, index, progress)

@@ -135,7 +135,7 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         "size": q.size,
         "from": q.offset,
         "track_total_hits": True,
-        "_source": {"excludes": ["body", "entities.spans", "keywords"]},
+        "_source": {"excludes": ["body", "by_language", "entities.spans", "keywords"]},
     }
     if q.sort == "newest":
         body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, "_score"]
