@@ -1,5 +1,9 @@
 """``newsflow search``: full-text search with filters and facets over the article alias.
 
+Query syntax: words are all required (in title, body or entity names); "a phrase"; a OR b; -word
+excludes; entity:, topic:, source:, section:, language: filter (quote values with spaces).
+Example: newsflow search 'okafor OR whitmore -landlords "rent law" source:metro-wire'
+Facets are multi-select: a facet's own selection does not narrow its values. Filters ignore case.
 Human-readable output on a terminal; ``--json`` prints the typed result as JSON for scripts.
 """
 
@@ -34,7 +38,7 @@ def add_subparser(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("text", nargs="?", help="full-text query over title (boosted) and body")
+    p.add_argument("text", nargs="?", help="search box text (syntax above)")
     p.add_argument("--entity", action="append", default=[], help="entity name (repeatable, OR-ed)")
     p.add_argument(
         "--type",
@@ -50,7 +54,10 @@ def add_subparser(subparsers: Any) -> None:
     p.add_argument("--to", dest="date_to", type=_when, help="published on/before (YYYY-MM-DD or ISO)")
     p.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
     p.add_argument("--size", type=int, default=10, help="hits to return (default 10)")
-    p.add_argument("--offset", type=int, default=0, help="hits to skip")
+    p.add_argument(
+        "--offset", type=int, default=0, help="hits to skip (any number: past 10,000 by search_after)"
+    )
+    p.add_argument("--recency", type=float, default=0.0, help="weight of a boost for newer articles (e.g. 2)")
     p.add_argument("--facets", type=int, default=10, help="buckets per facet (0: no facets)")
     p.add_argument("--alias", help="index alias (default: NEWSFLOW_ES_ALIAS)")
     p.add_argument("--es-url", help="Elasticsearch URL (default: NEWSFLOW_ES_URL)")
@@ -72,6 +79,7 @@ def query_from_args(args: argparse.Namespace) -> SearchQuery:
         size=args.size,
         offset=args.offset,
         sort=args.sort,
+        recency_boost=args.recency,
         facet_size=args.facets,
     )
 
