@@ -9,6 +9,7 @@ first min(10, |relevant|) hits) and recall (over all hits).
 
 from __future__ import annotations
 
+import argparse
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -16,14 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 from elasticsearch import AsyncElasticsearch
 
+from newsflow.cli import search as search_cli
 from newsflow.enrich.pipeline import Enricher
 from newsflow.index.bulk import bulk_until_settled
 from newsflow.index.design import detect_analysis, ensure_index
 from newsflow.index.documents import bulk_action
-from newsflow.index.search import SearchQuery, search_async
+from newsflow.index.search import SearchQuery, parse_suggestions, search_async, suggest_body
 from newsflow.local.run import load_seeds
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
 from newsflow.retry import Backoff
@@ -181,3 +184,18 @@ async def test_acceptance_queries_of_the_issue(corpus: Corpus) -> None:
     landlords = set(await _ids(corpus, "landlords"))
     assert okafor & landlords  # so the exclusion has something to remove
     assert set(await _ids(corpus, "okafor -landlords")) == okafor - landlords
+
+
+async def test_entity_names_autocomplete_by_type(
+    corpus: Corpus, es_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response = await corpus.es.search(index=corpus.alias, body=suggest_body("KEIKO w", "person"))
+    assert parse_suggestions(dict(response.body)) == ["Keiko Whitmore"]
+    parser = argparse.ArgumentParser()
+    search_cli.add_subparser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["search", "--suggest", "kei", "--size", "50", "--json", "--es-url", es_url, "--alias", corpus.alias]
+    )
+    assert search_cli.run(args) == 0
+    names = orjson.loads(capsys.readouterr().out)
+    assert "Keiko Whitmore" in names and all(n.casefold().startswith("kei") for n in names)

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from newsflow.index.design import mappings
-from newsflow.index.documents import bulk_action, to_document
+from newsflow.index.documents import bulk_action, is_own_outlet, to_document
 from newsflow.models import EnrichedArticle, Enrichment, Entity, Keyword, RawArticle, Span, Topic
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -113,3 +113,37 @@ def test_language_falls_back_to_declared_language() -> None:
     enrichment = article.enrichment.model_copy(update={"language": None})
     undetected = article.model_copy(update={"enrichment": enrichment})
     assert to_document(undetected)["language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "own"),
+    [
+        ("Harbor Times", "harbor-times", True),
+        ("Daily Ledger", "the-daily-ledger", True),
+        ("The Daily Ledger", "the-daily-ledger", True),
+        ("Harbor Times", "northern-courier", False),
+        ("Harbor", "harbor-times", False),
+    ],
+)
+def test_own_outlet_is_recognised_by_its_source_id(name: str, source: str, own: bool) -> None:
+    assert is_own_outlet(name, source) is own
+
+
+def test_own_outlet_stays_out_of_the_organisation_facet_and_names_are_suggested_by_type() -> None:
+    article = make_article()
+    assert article.enrichment is not None
+    outlet = Entity(name="Reuters", type="organization", label="ORG", mentions=1, salience=0.1)
+    other = Entity(name="European Commission", type="organization", label="ORG", mentions=1, salience=0.3)
+    enrichment = article.enrichment.model_copy(
+        update={"entities": (*article.enrichment.entities, outlet, other)}
+    )
+    doc = to_document(article.model_copy(update={"enrichment": enrichment}))
+    assert doc["entities_by_type"]["organization"] == ["European Commission"]
+    assert "Reuters" in doc["entity_names"]  # still searchable and in `entities`
+    suggested = {entry["input"][0]: entry for entry in doc["entity_suggest"]}
+    assert "Reuters" not in suggested
+    assert suggested["European Commission"] == {
+        "input": ["European Commission"],
+        "weight": 1,
+        "contexts": {"type": ["organization"]},
+    }

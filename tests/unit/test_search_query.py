@@ -15,6 +15,8 @@ from newsflow.index.search import (
     deep_page_requests,
     is_deep,
     parse_response,
+    parse_suggestions,
+    suggest_body,
 )
 
 
@@ -153,3 +155,13 @@ def test_parse_response_reads_disjunctive_facets_and_the_next_page_key() -> None
     )
     assert result.next_after == [3.0, "a:1"]
     assert result.facets["sources"][0].count == 9 and result.facets["languages"][0].value == "en"
+
+
+def test_entity_autocomplete_body_and_answer() -> None:
+    body = suggest_body("kei", "person", size=5)
+    completion = body["suggest"]["entities"]["completion"]
+    assert body["suggest"]["entities"]["prefix"] == "kei" and completion["skip_duplicates"] is True
+    assert completion["contexts"] == {"type": ["person"]} and completion["size"] == 5
+    assert "organization" in suggest_body("kei")["suggest"]["entities"]["completion"]["contexts"]["type"]
+    answer = {"suggest": {"entities": [{"options": [{"text": "Keiko Whitmore"}, {"text": "Keir Lund"}]}]}}
+    assert parse_suggestions(answer) == ["Keiko Whitmore", "Keir Lund"]

@@ -18,7 +18,7 @@ import orjson
 from elasticsearch import ApiError, TransportError
 
 from newsflow.index.client import make_es
-from newsflow.index.search import SearchQuery, SearchResult, search
+from newsflow.index.search import SearchQuery, SearchResult, search, suggest_entities
 from newsflow.models import EntityType
 from newsflow.settings import ElasticsearchSettings
 
@@ -59,6 +59,9 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument("--recency", type=float, default=0.0, help="weight of a boost for newer articles (e.g. 2)")
     p.add_argument("--facets", type=int, default=10, help="buckets per facet (0: no facets)")
+    p.add_argument(
+        "--suggest", metavar="PREFIX", help="only complete entity names starting with PREFIX (--type)"
+    )
     p.add_argument("--alias", help="index alias (default: NEWSFLOW_ES_ALIAS)")
     p.add_argument("--es-url", help="Elasticsearch URL (default: NEWSFLOW_ES_URL)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -120,6 +123,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     es = make_es(es_settings)
     try:
+        if args.suggest is not None:
+            names = suggest_entities(es, es_settings.alias, args.suggest, args.entity_type, args.size)
+            sys.stdout.write(
+                orjson.dumps(names).decode() + "\n" if args.json else "".join(f"{n}\n" for n in names)
+            )
+            return 0
         result = search(es, es_settings.alias, query)
     except (ApiError, TransportError) as exc:
         print(f"newsflow search: Elasticsearch error: {exc}", file=sys.stderr)

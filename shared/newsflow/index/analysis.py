@@ -11,7 +11,9 @@ Three flavours, with the same analyzer names and the same fields:
 
 Analyzers (``plugin``/``full``): ``nf_english`` (possessive, lowercase, ASCII folding, light English
 stemmer: KStem) for title, body and entity names; ``nf_exact`` (lowercase only) for the unstemmed
-``.exact`` sub-fields; ``nf_<lang>`` for the per-language fields of de, fr, es, it and nl. Keyword
+``.exact`` sub-fields; ``nf_<lang>`` for the per-language fields of de, fr, es, it and nl;
+``nf_suggest`` (lowercase, folding; the minimal node has no ``keyword`` tokenizer) for entity-name
+autocomplete. Keyword
 filter fields use the built-in ``lowercase`` normalizer on every node (the stable plugin API cannot
 provide a normalizer filter, so keyword folding of accents is not offered anywhere).
 """
@@ -26,6 +28,7 @@ AnalysisChoice = Literal["auto", "full", "plugin", "basic"]
 LANGUAGES: tuple[str, ...] = ("de", "fr", "es", "it", "nl")
 ENGLISH = "nf_english"
 EXACT = "nf_exact"
+SUGGEST = "nf_suggest"
 
 # The elision articles; the plugin's Filters.java carries the same lists (a unit test compares them).
 ELISION_ARTICLES: dict[str, tuple[str, ...]] = {
@@ -60,8 +63,9 @@ _FILTERS: dict[str, tuple[str, dict[str, Any]]] = {
     "nf_stem_nl": ("newsflow_dutch", {"type": "stemmer", "language": "dutch"}),
 }
 
-# analyzer → its filter chain (after the standard tokenizer); the same on full and plugin nodes
+# analyzer → its filter chain (after its tokenizer); the same on full and plugin nodes
 _ANALYZERS: dict[str, list[str]] = {
+    SUGGEST: ["lowercase", "nf_fold"],  # completion: a name's first letters, case and accents ignored
     ENGLISH: ["nf_possessive_en", "lowercase", "nf_fold", "nf_stem_en"],
     EXACT: ["lowercase"],
     "nf_de": ["lowercase", "nf_norm_de", "nf_stem_de", "nf_fold"],
@@ -76,11 +80,11 @@ BUILTIN_FILTER_TYPES = frozenset({"stemmer", "asciifolding", "elision", "german_
 BUILTIN_TOKENIZERS = frozenset({"standard"})
 
 
-def analyzer_for(analysis: Analysis, name: str) -> str:
-    """The analyzer a field uses: ``name`` (``nf_english``, ``nf_de``, ...), ``standard`` on a basic node."""
+def analyzer_for(analysis: Analysis, name: str, *, basic: str = "standard") -> str:
+    """The analyzer a field uses: ``name`` (``nf_english``, ``nf_de``, ...), ``basic`` on a basic node."""
     if name not in _ANALYZERS:
         raise ValueError(f"unknown analyzer {name!r}")
-    return "standard" if analysis == "basic" else name
+    return basic if analysis == "basic" else name
 
 
 def language_analyzer(language: str) -> str:
@@ -102,7 +106,11 @@ def analysis_settings(analysis: Analysis) -> dict[str, Any]:
     else:
         filters = {name: dict(builtin) for name, (_, builtin) in _FILTERS.items()}
     analyzers = {
-        name: {"type": "custom", "tokenizer": "standard", "filter": list(chain)}
+        name: {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": list(chain),
+        }
         for name, chain in _ANALYZERS.items()
     }
     return {"filter": filters, "analyzer": analyzers}

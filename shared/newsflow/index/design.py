@@ -23,6 +23,7 @@ from newsflow.index.analysis import (
     EXACT,
     LANGUAGES,
     PROBES,
+    SUGGEST,
     Analysis,
     AnalysisChoice,
     analysis_settings,
@@ -146,6 +147,11 @@ def mappings(analysis: Analysis = "basic") -> dict[str, Any]:
                 },
             },
             "entity_names": {"type": "keyword", "fields": {"text": _text(analysis), "lower": _code()}},
+            "entity_suggest": {
+                "type": "completion",
+                "analyzer": analyzer_for(analysis, SUGGEST, basic="simple"),
+                "contexts": [{"name": "type", "type": "category"}],
+            },
             "entities_by_type": {
                 "type": "object",
                 "properties": {name: _name() for name in ENTITY_TYPES},

@@ -7,6 +7,7 @@ A retraction (``enrichment is None``) becomes a delete with the same external ve
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -35,6 +36,16 @@ class BulkAction:
         return len(self.payload)
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def is_own_outlet(name: str, source: str) -> bool:
+    """Whether an organisation name is the article's own outlet ("Harbor Times" for ``harbor-times``)."""
+    slug = _NOT_SLUG.sub("-", name.casefold()).strip("-")
+    source = source.casefold()
+    return slug in (source, source.removeprefix("the-")) or f"the-{slug}" == source
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
@@ -49,6 +60,8 @@ def to_document(
         raise ValueError(f"article {article.id} is a retraction and has no document")
     by_type: dict[str, list[str]] = {}
     for entity in enrichment.entities:
+        if entity.type == "organization" and is_own_outlet(entity.name, article.source):
+            continue  # every article of an outlet names it: it would top the organisation facet
         names = by_type.setdefault(entity.type, [])
         if entity.name not in names:
             names.append(entity.name)
@@ -93,6 +106,12 @@ def to_document(
         ],
         "entity_names": sorted({e.name for e in enrichment.entities}),
         "entities_by_type": by_type,
+        # entity-name autocomplete (completion field): type as its context, mentions as its weight
+        "entity_suggest": [
+            {"input": [e.name], "weight": e.mentions, "contexts": {"type": [e.type]}}
+            for e in enrichment.entities
+            if e.name in by_type.get(e.type, ())
+        ],
         "topics": [{"code": t.code, "label": t.label, "score": t.score} for t in enrichment.topics],
         "topic_codes": [t.code for t in enrichment.topics],
         "topic_labels": [t.label for t in enrichment.topics],

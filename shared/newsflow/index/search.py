@@ -255,7 +255,7 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         "size": q.size,
         "sort": _sort(q),
         "track_total_hits": True,
-        "_source": {"excludes": ["body", "by_language", "entities.spans", "keywords"]},
+        "_source": {"excludes": ["body", "by_language", "entities.spans", "entity_suggest", "keywords"]},
     }
     if q.search_after is not None:
         body["search_after"] = list(q.search_after)
@@ -322,6 +322,35 @@ def parse_response(response: dict[str, Any]) -> SearchResult:
         facets=facets,
         next_after=list(raw_hits[-1]["sort"]) if raw_hits and "sort" in raw_hits[-1] else None,
     )
+
+
+def suggest_body(prefix: str, entity_type: EntityType | None = None, size: int = 10) -> dict[str, Any]:
+    """The ``_search`` body completing an entity name from its first letters (case and accents ignored)."""
+    completion: dict[str, Any] = {
+        "field": "entity_suggest",
+        "size": size,
+        "skip_duplicates": True,
+        # a context-enabled completion needs its contexts: every type when none is asked for
+        "contexts": {"type": [entity_type] if entity_type else list(ENTITY_TYPES)},
+    }
+    return {
+        "size": 0,
+        "_source": False,
+        "suggest": {"entities": {"prefix": prefix, "completion": completion}},
+    }
+
+
+def parse_suggestions(response: dict[str, Any]) -> list[str]:
+    """The completed names of a :func:`suggest_body` answer, best first."""
+    entries = response.get("suggest", {}).get("entities", [])
+    return [str(option["text"]) for entry in entries for option in entry.get("options", [])]
+
+
+def suggest_entities(
+    es: Elasticsearch, alias: str, prefix: str, entity_type: EntityType | None = None, size: int = 10
+) -> list[str]:
+    """Entity names starting with ``prefix`` (autocomplete), optionally of one type."""
+    return parse_suggestions(dict(es.search(index=alias, body=suggest_body(prefix, entity_type, size)).body))
 
 
 def is_deep(q: SearchQuery) -> bool:
