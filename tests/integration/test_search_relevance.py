@@ -10,8 +10,10 @@ first min(10, |relevant|) hits) and recall (over all hits).
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import uuid
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from newsflow.index.bulk import bulk_until_settled
 from newsflow.index.design import detect_analysis, ensure_index
 from newsflow.index.documents import bulk_action
 from newsflow.index.search import SearchQuery, parse_suggestions, search_async, suggest_body
+from newsflow.index.stories import StoryAssigner
 from newsflow.local.run import load_seeds
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
 from newsflow.retry import Backoff
@@ -130,7 +133,8 @@ async def corpus(es_url: str) -> AsyncIterator[Corpus]:
             "start it with `newsflow stack up` (the local stack installs the plugin)"
         )
         await ensure_index(es, settings)
-        actions = [bulk_action(d, index=settings.alias) for d in docs]
+        assigner = StoryAssigner(es, settings.alias, backoff=Backoff())
+        actions = await assigner.assign([bulk_action(d, index=settings.alias) for d in docs])
         _, stats = await bulk_until_settled(
             es, actions, backoff=Backoff(), refresh="wait_for", require_alias=True
         )
@@ -199,3 +203,50 @@ async def test_entity_names_autocomplete_by_type(
     assert search_cli.run(args) == 0
     names = orjson.loads(capsys.readouterr().out)
     assert "Keiko Whitmore" in names and all(n.casefold().startswith("kei") for n in names)
+
+
+def _wire_pairs(articles: list[RawArticle]) -> set[frozenset[str]]:
+    """Each seed wire copy (tag ``wire``) with its original: the article whose body differs by one edit.
+
+    Judged on the words (difflib), not on fingerprints, so the check does not grade itself.
+    """
+    pairs = set()
+    for copy in (a for a in articles if "wire" in a.tags):
+        words = copy.body.split()
+        best = max(
+            (a for a in articles if a.id != copy.id),
+            key=lambda a: difflib.SequenceMatcher(None, words, a.body.split(), autojunk=False).ratio(),
+        )
+        ratio = difflib.SequenceMatcher(None, words, best.body.split(), autojunk=False).ratio()
+        assert ratio > 0.98, (copy.id, best.id, ratio)
+        pairs.add(frozenset((copy.id, best.id)))
+    return pairs
+
+
+async def test_stories_group_every_wire_copy_pair_and_nothing_else(corpus: Corpus) -> None:
+    pairs = _wire_pairs(corpus.articles)
+    assert len(pairs) == 6
+    response = await corpus.es.search(
+        index=corpus.alias, body={"size": 1000, "_source": ["story_id"], "query": {"match_all": {}}}
+    )
+    stories: dict[str, set[str]] = defaultdict(set)
+    for hit in response["hits"]["hits"]:
+        stories[hit["_source"]["story_id"]].add(hit["_id"])
+    grouped = {frozenset(members) for members in stories.values() if len(members) > 1}
+    # precision and recall over article pairs: every copy pair together, no other pair merged
+    true_pairs = len(grouped & pairs)
+    print(
+        f"\nstories on the seeds: {len(pairs)} copy pairs, {len(grouped)} groups of 2+, {true_pairs} correct"
+    )
+    print(f"pair precision {true_pairs / max(1, len(grouped)):.2f}, recall {true_pairs / len(pairs):.2f}")
+    assert grouped == pairs
+
+    # collapse: one hit per story, each pair once, its copy counted
+    result = await search_async(
+        corpus.es, corpus.alias, SearchQuery(size=1000, collapse_stories=True, facet_size=0, highlight=False)
+    )
+    shown = [h.id for h in result.hits]
+    assert len(shown) == len(stories) == len(corpus.articles) - len(pairs)
+    for pair in pairs:
+        (hit,) = [h for h in result.hits if h.id in pair]
+        assert set(hit.copies) == pair - {hit.id}

@@ -60,6 +60,9 @@ def add_subparser(subparsers: Any) -> None:
     p.add_argument("--recency", type=float, default=0.0, help="weight of a boost for newer articles (e.g. 2)")
     p.add_argument("--facets", type=int, default=10, help="buckets per facet (0: no facets)")
     p.add_argument(
+        "--stories", action="store_true", help="one hit per story: wire copies collapsed and counted"
+    )
+    p.add_argument(
         "--suggest", metavar="PREFIX", help="only complete entity names starting with PREFIX (--type)"
     )
     p.add_argument("--alias", help="index alias (default: NEWSFLOW_ES_ALIAS)")
@@ -83,6 +86,7 @@ def query_from_args(args: argparse.Namespace) -> SearchQuery:
         offset=args.offset,
         sort=args.sort,
         recency_boost=args.recency,
+        collapse_stories=args.stories,
         facet_size=args.facets,
     )
 
@@ -99,6 +103,8 @@ def render(result: SearchResult, out: TextIO) -> None:
         out.write(f"     {hit.url}\n")
         if hit.topics:
             out.write(f"     topics: {', '.join(hit.topics)}\n")
+        if hit.copies:
+            out.write(f"     same story: {', '.join(hit.copies)}\n")
         for fragment in hit.highlights.get("body", [])[:2]:
             on, off = ("\033[1m", "\033[0m") if out.isatty() else ("*", "*")
             text = " ".join(fragment.split()).replace("<em>", on).replace("</em>", off)

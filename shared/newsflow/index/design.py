@@ -129,6 +129,8 @@ def mappings(analysis: Analysis = "basic") -> dict[str, Any]:
             "indexed_at": {"type": "date"},
             "revision": {"type": "long"},
             "fingerprint": _keyword(),
+            "story_id": _keyword(),  # wire copies and near-duplicates share it (newsflow.index.stories)
+            "story_bands": _keyword(),
             "word_count": {"type": "integer"},
             "reading_time_s": {"type": "integer"},
             "trace_id": _keyword(),

@@ -29,11 +29,26 @@ class BulkAction:
     doc_id: str
     version: int
     payload: bytes  # action line + source line (index) or action line only (delete), each ending in \\n
+    fingerprint: str | None = None  # the article's SimHash (index actions): its story is found by it
 
     @property
     def size(self) -> int:
         """Bytes this action adds to a bulk request."""
         return len(self.payload)
+
+    def with_story(self, story_id: str) -> BulkAction:
+        """The action with ``story_id`` in its document (the serialised bytes are edited, not rebuilt).
+
+        The document was serialised with its own id as ``story_id``; JSON escapes every quote inside
+        strings, so the unescaped key ``"story_id":`` occurs exactly once, as that key.
+        """
+        if self.op != "index" or story_id == self.doc_id:
+            return self
+        old = b'"story_id":' + orjson.dumps(self.doc_id)
+        if old not in self.payload:
+            raise ValueError(f"document {self.doc_id} has no story_id to set")
+        payload = self.payload.replace(old, b'"story_id":' + orjson.dumps(story_id), 1)
+        return BulkAction(self.op, self.index, self.doc_id, self.version, payload, self.fingerprint)
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -44,6 +59,13 @@ def is_own_outlet(name: str, source: str) -> bool:
     slug = _NOT_SLUG.sub("-", name.casefold()).strip("-")
     source = source.casefold()
     return slug in (source, source.removeprefix("the-")) or f"the-{slug}" == source
+
+
+def story_bands(fingerprint: str | None) -> list[str]:
+    """The four 16-bit band keys of a 64-bit fingerprint, ``"<band>:<4 hex digits>"`` (none without one)."""
+    if not fingerprint or len(fingerprint) != 16 or fingerprint == "0" * 16:
+        return []
+    return [f"{n}:{fingerprint[n * 4 : n * 4 + 4]}" for n in range(4)]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -89,6 +111,9 @@ def to_document(
         "indexed_at": _iso(indexed_at or datetime.now(UTC)),
         "revision": article.revision,
         "fingerprint": enrichment.fingerprint,
+        # its own id until the indexer assigns the story (newsflow.index.stories, BulkAction.with_story)
+        "story_id": article.id,
+        "story_bands": story_bands(enrichment.fingerprint),
         "word_count": enrichment.word_count,
         "reading_time_s": enrichment.reading_time_s,
         "trace_id": trace_id,
@@ -145,4 +170,4 @@ def bulk_action(
     meta["version_type"] = "external_gte" if equal_revision_wins else "external"
     document = to_document(enriched, trace_id=trace_id, indexed_at=indexed_at)
     payload = orjson.dumps({"index": meta}) + b"\n" + orjson.dumps(document) + b"\n"
-    return BulkAction("index", index, article.id, article.revision, payload)
+    return BulkAction("index", index, article.id, article.revision, payload, enriched.enrichment.fingerprint)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 
 from elasticsearch import AsyncElasticsearch, Elasticsearch
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from newsflow.index.analysis import LANGUAGES
 from newsflow.index.design import ENTITY_TYPES
@@ -22,6 +22,7 @@ from newsflow.index.query_syntax import Clause, Condition, ParsedQuery, parse
 from newsflow.models import EntityType
 
 Sort = Literal["relevance", "newest", "oldest"]
+MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond it needs search_after
 
 
 class SearchQuery(BaseModel):
@@ -48,6 +49,16 @@ class SearchQuery(BaseModel):
     recency_boost: float = Field(default=0.0, ge=0, le=100)
     facet_size: int = Field(default=10, ge=0, le=200)
     highlight: bool = True
+    # One hit per story (wire copies collapsed onto the best one), with its copies counted.
+    collapse_stories: bool = False
+
+    @model_validator(mode="after")
+    def _collapse_pages_by_from(self) -> SearchQuery:
+        if self.collapse_stories and (self.search_after is not None or self.offset + self.size > MAX_WINDOW):
+            raise ValueError(
+                f"collapse_stories pages with offset/size only, within the first {MAX_WINDOW} hits"
+            )
+        return self
 
     @field_validator("text")
     @classmethod
@@ -72,6 +83,8 @@ class Hit(BaseModel):
     topics: list[str] = []
     entities: dict[str, list[str]] = {}
     highlights: dict[str, list[str]] = {}
+    story_id: str | None = None
+    copies: list[str] = []  # with collapse_stories: the ids of the story's other matching articles
 
 
 class Bucket(BaseModel):
@@ -92,7 +105,6 @@ class SearchResult(BaseModel):
     next_after: list[str | int | float | None] | None = None  # pass as search_after for the next page
 
 
-MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond it needs search_after
 PIT_KEEP_ALIVE = "1m"
 # Full text: one analyzer group per language (cross_fields blends the fields of one group, so a query's
 # words may be spread over title, body and entity names), boosted titles.
@@ -255,7 +267,9 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         "size": q.size,
         "sort": _sort(q),
         "track_total_hits": True,
-        "_source": {"excludes": ["body", "by_language", "entities.spans", "entity_suggest", "keywords"]},
+        "_source": {
+            "excludes": ["body", "by_language", "entities.spans", "entity_suggest", "keywords", "story_bands"]
+        },
     }
     if q.search_after is not None:
         body["search_after"] = list(q.search_after)
@@ -263,6 +277,11 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         body["from"] = q.offset
     if selected:
         body["post_filter"] = {"bool": {"filter": list(selected.values())}}
+    if q.collapse_stories:
+        body["collapse"] = {
+            "field": "story_id",
+            "inner_hits": {"name": "copies", "size": 20, "_source": False, "sort": [{"id": "asc"}]},
+        }
     if q.facet_size:
         body["aggs"] = _aggregations(q, selected)
     if q.highlight and q.text:
@@ -307,6 +326,12 @@ def parse_response(response: dict[str, Any]) -> SearchResult:
                 topics=list(source.get("topic_labels", [])),
                 entities={k: list(v) for k, v in source.get("entities_by_type", {}).items()},
                 highlights={k: list(v) for k, v in raw.get("highlight", {}).items()},
+                story_id=source.get("story_id"),
+                copies=[
+                    str(c["_id"])
+                    for c in raw.get("inner_hits", {}).get("copies", {}).get("hits", {}).get("hits", [])
+                    if c["_id"] != raw["_id"]
+                ],
             )
         )
     facets: dict[str, list[Bucket]] = {}

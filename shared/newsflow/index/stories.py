@@ -1,0 +1,192 @@
+"""Stories: wire copies and near-duplicates share a story id, assigned when they are indexed.
+
+An article's 64-bit SimHash (``fingerprint``, computed by enrichment) is cut into four 16-bit
+**bands** (``story_bands``). Two fingerprints at most 3 bits apart always share a band (3 differing
+bits touch at most 3 of the 4 bands), so the candidates of an article are the documents sharing one of
+its bands; among those within :data:`MAX_DISTANCE` bits, it joins the story of the closest (ties: the
+smallest story id). Otherwise it starts a story whose id is its own article id. A document already
+indexed keeps its story (later revisions never move).
+
+:func:`assign_stories` is the rule (pure). :class:`StoryAssigner` applies it to a batch of bulk
+actions: the candidates come from the index (one ``_search`` per batch: same ids or shared bands)
+and from the documents it assigned recently (not yet searchable: refresh interval, bulks in flight).
+With several indexer replicas, two copies indexed by different replicas within the same second may
+start two stories (each replica only remembers its own recent documents).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from elasticsearch import ApiError, AsyncElasticsearch, TransportError
+
+from newsflow.enrich.fingerprint import hamming_distance
+from newsflow.index.documents import BulkAction, story_bands
+from newsflow.retry import Backoff, retry_until
+
+log = logging.getLogger(__name__)
+
+MAX_DISTANCE = 3  # the seeds' wire copies are at most 2 bits apart, no other pair within 3
+LOOKUP_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An indexed (or just assigned) article of a story."""
+
+    article_id: str
+    story_id: str
+    fingerprint: str
+
+
+def bands(fingerprint: str) -> list[str]:
+    """The band keys of a fingerprint (the document's ``story_bands``)."""
+    return story_bands(fingerprint)
+
+
+def groupable(fingerprint: str | None) -> bool:
+    """Whether an article can join a story (it has a fingerprint of words)."""
+    return bool(story_bands(fingerprint))
+
+
+class _Index:
+    """Members by article id and by band."""
+
+    def __init__(self, members: Iterable[Member] = ()) -> None:
+        self.by_id: dict[str, Member] = {}
+        self.by_band: dict[str, dict[str, Member]] = {}
+        for member in members:
+            self.add(member)
+
+    def add(self, member: Member) -> None:
+        self.remove(member.article_id)
+        self.by_id[member.article_id] = member
+        for band in bands(member.fingerprint):
+            self.by_band.setdefault(band, {})[member.article_id] = member
+
+    def remove(self, article_id: str) -> None:
+        old = self.by_id.pop(article_id, None)
+        if old is not None:
+            for band in bands(old.fingerprint):
+                self.by_band.get(band, {}).pop(article_id, None)
+
+    def candidates(self, fingerprint: str) -> list[Member]:
+        found: dict[str, Member] = {}
+        for band in bands(fingerprint):
+            found.update(self.by_band.get(band, {}))
+        return list(found.values())
+
+
+def assign_stories(
+    new: Sequence[tuple[str, str]], known: Iterable[Member], max_distance: int = MAX_DISTANCE
+) -> dict[str, str]:
+    """Story id of each ``(article id, fingerprint)``, in order, given the ``known`` members (pure)."""
+    index = _Index(m for m in known if groupable(m.fingerprint))
+    stories: dict[str, str] = {}
+    for article_id, fingerprint in new:
+        existing = index.by_id.get(article_id)
+        if existing is not None:
+            story = existing.story_id  # a later revision stays in its story
+        elif not groupable(fingerprint):
+            story = article_id
+        else:
+            close = [
+                (hamming_distance(fingerprint, m.fingerprint), m.story_id)
+                for m in index.candidates(fingerprint)
+                if m.article_id != article_id
+            ]
+            within = [c for c in close if c[0] <= max_distance]
+            story = min(within)[1] if within else article_id
+        stories[article_id] = story
+        if groupable(fingerprint):
+            index.add(Member(article_id, story, fingerprint))
+    return stories
+
+
+class StoryAssigner:
+    """Gives each index action of a batch its story id (see the module docstring)."""
+
+    def __init__(
+        self,
+        es: AsyncElasticsearch,
+        alias: str,
+        *,
+        backoff: Backoff,
+        recent: int = 100_000,
+    ) -> None:
+        self.es = es
+        self.alias = alias
+        self.backoff = backoff
+        self.recent_limit = recent
+        self.recent: OrderedDict[str, Member] = OrderedDict()
+        self._lock = asyncio.Lock()  # batches are assigned in the order they ask
+
+    async def assign(
+        self, actions: Sequence[BulkAction], stop: asyncio.Event | None = None
+    ) -> list[BulkAction]:
+        """The actions with their story ids set (deletes and unfingerprinted articles unchanged).
+
+        Waits (with backoff) while Elasticsearch cannot answer; raises ``Stopped`` once ``stop`` is set.
+        """
+        todo = [a for a in actions if a.op == "index" and groupable(a.fingerprint)]
+        if not todo:
+            return list(actions)
+        async with self._lock:
+            known = await self._indexed(todo, stop)
+            known.extend(self.recent.values())
+            stories = assign_stories([(a.doc_id, a.fingerprint or "") for a in todo], known)
+            for action in todo:
+                self._remember(Member(action.doc_id, stories[action.doc_id], action.fingerprint or ""))
+        return [a.with_story(stories[a.doc_id]) if a.doc_id in stories else a for a in actions]
+
+    def _remember(self, member: Member) -> None:
+        self.recent.pop(member.article_id, None)
+        self.recent[member.article_id] = member
+        while len(self.recent) > self.recent_limit:
+            self.recent.popitem(last=False)
+
+    async def _indexed(self, todo: Sequence[BulkAction], stop: asyncio.Event | None) -> list[Member]:
+        keys = sorted({band for a in todo for band in bands(a.fingerprint or "")})
+        body = {
+            "size": LOOKUP_LIMIT,
+            "_source": ["story_id", "fingerprint"],
+            "query": {
+                "bool": {
+                    "should": [
+                        {"terms": {"story_bands": keys}},
+                        {"ids": {"values": [a.doc_id for a in todo]}},
+                    ]
+                }
+            },
+        }
+
+        async def search() -> list[Member]:
+            try:
+                response = await self.es.search(index=self.alias, body=body)
+            except ApiError as exc:
+                if exc.status_code in (429, 500, 502, 503, 504):
+                    raise _Unavailable(str(exc)) from exc
+                raise
+            members = []
+            for hit in response["hits"]["hits"]:
+                source = hit.get("_source", {})
+                fingerprint = source.get("fingerprint")
+                if groupable(fingerprint):
+                    members.append(Member(hit["_id"], source.get("story_id") or hit["_id"], fingerprint))
+            return members
+
+        return await retry_until(
+            search,
+            retry_on=(TransportError, _Unavailable),
+            backoff=self.backoff,
+            stop=stop,
+            what="story lookup",
+        )
+
+
+class _Unavailable(Exception):
+    """Elasticsearch answered that it cannot serve now (429, 5xx): retried."""
