@@ -36,7 +36,7 @@ def test_a_copy_joins_the_closest_story_and_others_start_their_own() -> None:
     known = [Member("metro:1", "metro:1", ORIGINAL)]
     new = [
         ("courier:7", flip(ORIGINAL, 3, 40)),  # a wire copy, 2 bits apart
-        ("ledger:9", flip(ORIGINAL, 1, 17, 33, 50)),  # 4 bits: another story
+        ("ledger:9", flip(ORIGINAL, 1, 2, 17, 18, 33, 34, 50)),  # 7 bits (sharing band 3): another story
         ("times:2", flip(ORIGINAL, 3, 40, 60)),  # 1 bit from the copy, 3 from the original
         ("empty:1", "0" * 16),
     ]
