@@ -4,8 +4,8 @@ An article's 64-bit SimHash (``fingerprint``, computed by enrichment) is cut int
 **bands** (``story_bands``). The candidates of an article are the documents sharing one of its bands:
 two fingerprints at most 3 bits apart always do (3 differing bits touch at most 3 of the 4 bands),
 farther ones often do. Among the candidates within :data:`MAX_DISTANCE` bits, it joins the story of
-the closest (ties: the smallest story id). Otherwise it starts a story whose id is its own article id. A document already
-indexed keeps its story (later revisions never move).
+the closest (ties: the smallest story id). Otherwise it starts a story whose id is its own article
+id. A document already indexed keeps its story (later revisions never move).
 
 :func:`assign_stories` is the rule (pure). :class:`StoryAssigner` applies it to a batch of bulk
 actions: the candidates come from the index (one ``_search`` per batch: same ids or shared bands)
