@@ -100,6 +100,7 @@ class Corpus:
     es: AsyncElasticsearch
     alias: str
     articles: list[RawArticle]
+    enrichments: dict[str, Enrichment]
 
 
 def _latest_seeds() -> list[RawArticle]:
@@ -139,7 +140,7 @@ async def corpus(es_url: str) -> AsyncIterator[Corpus]:
             es, actions, backoff=Backoff(), refresh="wait_for", require_alias=True
         )
         assert stats.ok == len(docs)
-        yield Corpus(es, settings.alias, articles)
+        yield Corpus(es, settings.alias, articles, {d.article.id: d.enrichment for d in docs if d.enrichment})
 
 
 async def _ids(corpus: Corpus, text: str, size: int = 500) -> list[str]:
@@ -250,3 +251,27 @@ async def test_stories_group_every_wire_copy_pair_and_nothing_else(corpus: Corpu
     for pair in pairs:
         (hit,) = [h for h in result.hits if h.id in pair]
         assert set(hit.copies) == pair - {hit.id}
+
+
+async def test_conditions_on_one_entity_hold_for_that_entity(corpus: Corpus) -> None:
+    async def ids(**query: object) -> set[str]:
+        result = await search_async(
+            corpus.es, corpus.alias, SearchQuery.model_validate({"size": 500, **query})
+        )
+        return {h.id for h in result.hits}
+
+    # name and type of the same entity: the outlet "Harbor Times" is an organisation, never a person
+    assert await ids(entities=("Harbor Times",), entity_type="person") == set()
+    # a person who is the main subject of some articles and only mentioned in others
+    mentioned: dict[str, set[str]] = defaultdict(set)
+    salient: dict[str, set[str]] = defaultdict(set)
+    for article_id, enrichment in corpus.enrichments.items():
+        for entity in enrichment.entities:
+            if entity.type == "person":
+                mentioned[entity.name].add(article_id)
+                if entity.salience >= 0.5:
+                    salient[entity.name].add(article_id)
+    name = max((n for n in salient if salient[n] < mentioned[n]), key=lambda n: (len(salient[n]), n))
+    assert await ids(entities=(name.upper(),), entity_type="person") == mentioned[name]
+    assert await ids(entities=(name.lower(),), entity_type="person", main_entities=True) == salient[name]
+    assert await ids(entities=(name,), main_entities=True) >= salient[name]

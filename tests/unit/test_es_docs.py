@@ -147,3 +147,18 @@ def test_own_outlet_stays_out_of_the_organisation_facet_and_names_are_suggested_
         "weight": 1,
         "contexts": {"type": ["organization"]},
     }
+
+
+def test_main_entities_are_the_salient_ones() -> None:
+    doc = to_document(make_article())
+    assert doc["main_entities_by_type"] == {
+        "person": ["Angela Merkel", "Emmanuel Macron"],
+        "place": ["Paris"],
+    }
+    low = make_article()
+    assert low.enrichment is not None
+    quiet = tuple(e.model_copy(update={"salience": 0.49}) for e in low.enrichment.entities)
+    doc = to_document(
+        low.model_copy(update={"enrichment": low.enrichment.model_copy(update={"entities": quiet})})
+    )
+    assert doc["main_entities_by_type"] == {}

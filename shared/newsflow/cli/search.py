@@ -46,6 +46,7 @@ def add_subparser(subparsers: Any) -> None:
         choices=get_args(EntityType),
         help="entity type: restricts --entity to it, or requires an entity of that type",
     )
+    p.add_argument("--main", action="store_true", help="--entity must be a main subject (salience >= 0.5)")
     p.add_argument("--topic", action="append", default=[], help="IPTC topic label or code (repeatable)")
     p.add_argument("--source", action="append", default=[], help="source id (repeatable)")
     p.add_argument("--language", action="append", default=[], help="language code (repeatable)")
@@ -76,6 +77,7 @@ def query_from_args(args: argparse.Namespace) -> SearchQuery:
         text=args.text,
         entities=tuple(args.entity),
         entity_type=args.entity_type,
+        main_entities=args.main,
         topics=tuple(args.topic),
         sources=tuple(args.source),
         languages=tuple(args.language),

@@ -158,6 +158,11 @@ def mappings(analysis: Analysis = "basic") -> dict[str, Any]:
                 "type": "object",
                 "properties": {name: _name() for name in ENTITY_TYPES},
             },
+            # the same, only the entities the article is mainly about (salience >= MAIN_SALIENCE)
+            "main_entities_by_type": {
+                "type": "object",
+                "properties": {name: _name() for name in ENTITY_TYPES},
+            },
             "topics": {
                 "type": "object",
                 "properties": {

@@ -52,6 +52,9 @@ class BulkAction:
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# An entity is a main subject of its article from this salience on (title + lead, or frequent):
+# about 1.6 per article on the seeds (docs/index-and-search.md).
+MAIN_SALIENCE = 0.5
 
 
 def is_own_outlet(name: str, source: str) -> bool:
@@ -87,6 +90,10 @@ def to_document(
         names = by_type.setdefault(entity.type, [])
         if entity.name not in names:
             names.append(entity.name)
+    main_by_type: dict[str, list[str]] = {}
+    for entity in enrichment.entities:
+        if entity.salience >= MAIN_SALIENCE and entity.name in by_type.get(entity.type, ()):
+            main_by_type.setdefault(entity.type, []).append(entity.name)
     models = sorted(enrichment.models.items())
     language = enrichment.language or article.language
     # The text once more under its detected language, for that language's stemmer (mapping: by_language).
@@ -131,6 +138,7 @@ def to_document(
         ],
         "entity_names": sorted({e.name for e in enrichment.entities}),
         "entities_by_type": by_type,
+        "main_entities_by_type": main_by_type,
         # entity-name autocomplete (completion field): type as its context, mentions as its weight
         "entity_suggest": [
             {"input": [e.name], "weight": e.mentions, "contexts": {"type": [e.type]}}

@@ -33,6 +33,7 @@ class SearchQuery(BaseModel):
     text: str | None = None
     entities: tuple[str, ...] = ()
     entity_type: EntityType | None = None  # restrict `entities` to this type, or require one of it
+    main_entities: bool = False  # `entities` must be main subjects (salience >= 0.5), not mere mentions
     topics: tuple[str, ...] = ()  # labels ("politics") or codes ("medtop:11000000")
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
@@ -136,7 +137,8 @@ def facet_filters(q: SearchQuery) -> dict[str, dict[str, Any]]:
     """The filters a facet selection makes, by facet name (they narrow the hits and the *other* facets)."""
     selected: dict[str, dict[str, Any]] = {}
     if q.entities and q.entity_type:
-        selected[f"entities.{q.entity_type}"] = _terms(f"entities_by_type.{q.entity_type}.lower", q.entities)
+        field = f"{_entity_root(q)}.{q.entity_type}.lower"
+        selected[f"entities.{q.entity_type}"] = _terms(field, q.entities)
     if q.topics:
         selected["topics"] = _topic_filter(q.topics)
     for name, field, values in (
@@ -149,13 +151,22 @@ def facet_filters(q: SearchQuery) -> dict[str, dict[str, Any]]:
     return selected
 
 
+def _entity_root(q: SearchQuery) -> str:
+    return "main_entities_by_type" if q.main_entities else "entities_by_type"
+
+
 def _filters(q: SearchQuery) -> list[dict[str, Any]]:
     """Filters that are not facet selections: entities of any type, an entity type, dates."""
     filters: list[dict[str, Any]] = []
-    if q.entities and not q.entity_type:
+    if q.entities and not q.entity_type and q.main_entities:
+        fields = [f"main_entities_by_type.{t}.lower" for t in ENTITY_TYPES]
+        filters.append(
+            {"bool": {"should": [_terms(f, q.entities) for f in fields], "minimum_should_match": 1}}
+        )
+    elif q.entities and not q.entity_type:
         filters.append(_terms("entity_names.lower", q.entities))
     elif q.entity_type and not q.entities:
-        filters.append({"exists": {"field": f"entities_by_type.{q.entity_type}"}})
+        filters.append({"exists": {"field": f"{_entity_root(q)}.{q.entity_type}"}})
     if q.published_from is not None or q.published_to is not None:
         bounds: dict[str, str] = {}
         if q.published_from is not None:
@@ -268,7 +279,15 @@ def build_query(q: SearchQuery) -> dict[str, Any]:
         "sort": _sort(q),
         "track_total_hits": True,
         "_source": {
-            "excludes": ["body", "by_language", "entities.spans", "entity_suggest", "keywords", "story_bands"]
+            "excludes": [
+                "body",
+                "by_language",
+                "entities.spans",
+                "entity_suggest",
+                "keywords",
+                "main_entities_by_type",
+                "story_bands",
+            ]
         },
     }
     if q.search_after is not None:
