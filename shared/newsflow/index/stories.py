@@ -9,7 +9,8 @@ id. A document already indexed keeps its story (later revisions never move).
 
 :func:`assign_stories` is the rule (pure). :class:`StoryAssigner` applies it to a batch of bulk
 actions: the candidates come from the index (one ``_search`` per batch: same ids or shared bands)
-and from the documents it assigned recently (not yet searchable: refresh interval, bulks in flight).
+and from what it learnt and assigned before (recent documents are not yet searchable: refresh
+interval, bulks in flight).
 With several indexer replicas, two copies indexed by different replicas within the same second may
 start two stories (each replica only remembers its own recent documents).
 """
@@ -21,6 +22,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
@@ -110,7 +112,13 @@ def assign_stories(
 
 
 class StoryAssigner:
-    """Gives each index action of a batch its story id (see the module docstring)."""
+    """Gives each index action of a batch its story id (see the module docstring).
+
+    It remembers what it learnt, per band and per article id (least recently used first out), so a
+    band or an id is looked up in Elasticsearch once: afterwards its members are the ones found then
+    plus the ones this assigner gave a story since. A band keeps at most ``per_band`` members (the
+    first ones: a story with hundreds of copies needs only a few of them to be found).
+    """
 
     def __init__(
         self,
@@ -118,13 +126,18 @@ class StoryAssigner:
         alias: str,
         *,
         backoff: Backoff,
-        recent: int = 100_000,
+        bands_kept: int = 400_000,
+        ids_kept: int = 200_000,
+        per_band: int = 16,
     ) -> None:
         self.es = es
         self.alias = alias
         self.backoff = backoff
-        self.recent_limit = recent
-        self.recent: OrderedDict[str, Member] = OrderedDict()
+        self.bands_kept = bands_kept
+        self.ids_kept = ids_kept
+        self.per_band = per_band
+        self._bands: OrderedDict[str, dict[str, Member]] = OrderedDict()
+        self._ids: OrderedDict[str, Member | None] = OrderedDict()  # None: looked up, not indexed
         self._lock = asyncio.Lock()  # batches are assigned in the order they ask
 
     async def assign(
@@ -138,32 +151,58 @@ class StoryAssigner:
         if not todo:
             return list(actions)
         async with self._lock:
-            known = await self._indexed(todo, stop)
-            known.extend(self.recent.values())
-            stories = assign_stories([(a.doc_id, a.fingerprint or "") for a in todo], known)
+            await self._learn(todo, stop)
+            known: dict[str, Member] = {}
+            for action in todo:
+                member = self._ids.get(action.doc_id)
+                if member is not None:
+                    known[member.article_id] = member
+                for band in bands(action.fingerprint or ""):
+                    known.update(self._bands[band])
+            stories = assign_stories([(a.doc_id, a.fingerprint or "") for a in todo], known.values())
             for action in todo:
                 self._remember(Member(action.doc_id, stories[action.doc_id], action.fingerprint or ""))
+            self._trim()
         return [a.with_story(stories[a.doc_id]) if a.doc_id in stories else a for a in actions]
 
     def _remember(self, member: Member) -> None:
-        self.recent.pop(member.article_id, None)
-        self.recent[member.article_id] = member
-        while len(self.recent) > self.recent_limit:
-            self.recent.popitem(last=False)
+        self._ids[member.article_id] = member
+        self._ids.move_to_end(member.article_id)
+        for band in bands(member.fingerprint):
+            members = self._bands.setdefault(band, {})
+            self._bands.move_to_end(band)
+            if member.article_id in members or len(members) < self.per_band:
+                members[member.article_id] = member
 
-    async def _indexed(self, todo: Sequence[BulkAction], stop: asyncio.Event | None) -> list[Member]:
-        keys = sorted({band for a in todo for band in bands(a.fingerprint or "")})
+    def _trim(self) -> None:
+        while len(self._bands) > self.bands_kept:
+            self._bands.popitem(last=False)
+        while len(self._ids) > self.ids_kept:
+            self._ids.popitem(last=False)
+
+    async def _learn(self, todo: Sequence[BulkAction], stop: asyncio.Event | None) -> None:
+        """Look up, in one request, the bands and ids of ``todo`` this assigner does not know yet."""
+        new_bands = sorted({b for a in todo for b in bands(a.fingerprint or "") if b not in self._bands})
+        new_ids = sorted({a.doc_id for a in todo if a.doc_id not in self._ids})
+        if not new_bands and not new_ids:
+            return
+        for member in await self._search(new_bands, new_ids, stop):
+            self._remember(member)
+        for band in new_bands:
+            self._bands.setdefault(band, {})
+        for article_id in new_ids:
+            self._ids.setdefault(article_id, None)
+
+    async def _search(self, keys: list[str], ids: list[str], stop: asyncio.Event | None) -> list[Member]:
+        should: list[dict[str, Any]] = []
+        if keys:
+            should.append({"terms": {"story_bands": keys}})
+        if ids:
+            should.append({"ids": {"values": ids}})
         body = {
             "size": LOOKUP_LIMIT,
             "_source": ["story_id", "fingerprint"],
-            "query": {
-                "bool": {
-                    "should": [
-                        {"terms": {"story_bands": keys}},
-                        {"ids": {"values": [a.doc_id for a in todo]}},
-                    ]
-                }
-            },
+            "query": {"bool": {"should": should}},
         }
 
         async def search() -> list[Member]:
