@@ -162,3 +162,19 @@ def test_main_entities_are_the_salient_ones() -> None:
         low.model_copy(update={"enrichment": low.enrichment.model_copy(update={"entities": quiet})})
     )
     assert doc["main_entities_by_type"] == {}
+
+
+def test_only_confident_topics_are_filterable_and_every_score_is_kept() -> None:
+    article = make_article()
+    assert article.enrichment is not None
+    topics = (
+        Topic(code="medtop:11000000", label="politics", score=0.71),
+        Topic(code="medtop:04000000", label="economy, business and finance", score=0.25),
+        Topic(code="medtop:07000000", label="health", score=0.02),
+    )
+    doc = to_document(
+        article.model_copy(update={"enrichment": article.enrichment.model_copy(update={"topics": topics})})
+    )
+    assert doc["topic_labels"] == ["politics", "economy, business and finance"]
+    assert doc["topic_codes"] == ["medtop:11000000", "medtop:04000000"]
+    assert [t["score"] for t in doc["topics"]] == [0.71, 0.25, 0.02]
