@@ -215,9 +215,10 @@ class StoryAssigner:
             members = []
             for hit in response["hits"]["hits"]:
                 source = hit.get("_source", {})
-                fingerprint = source.get("fingerprint")
-                if groupable(fingerprint):
-                    members.append(Member(hit["_id"], source.get("story_id") or hit["_id"], fingerprint))
+                fingerprint, story_id = source.get("fingerprint"), source.get("story_id")
+                # a document of an older mapping has no story yet: it must not pin its own id as one
+                if groupable(fingerprint) and story_id:
+                    members.append(Member(hit["_id"], story_id, fingerprint))
             return members
 
         return await retry_until(
