@@ -89,7 +89,7 @@ async def bench_ceiling(es_url: str, articles: list[EnrichedArticle], chunk: int
     settings = ElasticsearchSettings(url=es_url, alias=f"bench-ceiling-{uuid.uuid4().hex[:8]}")
     es = make_async_es(settings)
     try:
-        await ensure_index(es, settings, analyzer="standard")
+        await ensure_index(es, settings, analyzer="auto")
         actions = [
             {
                 "_op_type": "index",
@@ -146,7 +146,7 @@ async def bench_indexer(
         http_port=0,
         http_host="127.0.0.1",
         batch_max_docs=batch,
-        analyzer="standard",
+        analyzer="auto",
     )
     service = IndexerService(kafka=kafka, topics=topics, elasticsearch=es_settings, settings=settings)
     stop = asyncio.Event()

@@ -263,6 +263,26 @@ def evaluate(clf: TopicClassifier, items: Sequence[tuple[str, str, str]], name: 
     return acc
 
 
+def thresholds(clf: TopicClassifier, items: Sequence[tuple[str, str, str]], name: str) -> None:
+    """How right the topics kept from a score on are (the filterable-topic threshold of the index)."""
+    predictions = clf.classify_batch([(title, body) for _, title, body in items], 3)
+    print(f"\n{name}: topics kept from a score on (precision: kept topics that are the label)")
+    print("score >= | kept | precision | recall | articles with none")
+    for threshold in (0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
+        kept = [[t for t in p if t.score >= threshold] for p in predictions]
+        right = sum(
+            1
+            for (code, _, _), k in zip(items, kept, strict=True)
+            for t in k
+            if t.code.removeprefix("medtop:") == code
+        )
+        total = sum(len(k) for k in kept)
+        print(
+            f"{threshold:>8} | {total:>4} | {right / max(1, total):.3f} | {right / len(items):.3f} | "
+            f"{sum(1 for k in kept if not k)}"
+        )
+
+
 def timing(clf: TopicClassifier, texts: Sequence[tuple[str, str]], ner_docs: int) -> None:
     """Print classify time vs en_core_web_sm NER time over the same texts."""
     from newsflow.enrich.nlp import load_nlp
@@ -300,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         for src in ("newsarticles", "20newsgroups", "reuters-r52")
     }
     evaluate(clf, held_out["newsarticles"], "newsarticles held-out (URL-section labels)", details=True)
+    thresholds(clf, held_out["newsarticles"], "newsarticles held-out")
     evaluate(clf, held_out["20newsgroups"], "20newsgroups test (mapped)", details=True)
     evaluate(clf, held_out["reuters-r52"], "reuters-r52 test (mapped)", details=True)
     evaluate(clf, HANDWRITTEN, "hand-written (ours, 2 per topic)", details=True)

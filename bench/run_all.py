@@ -313,7 +313,7 @@ async def measure_indexer_process(env: Env, docs: Sequence[EnrichedArticle]) -> 
     await bench_idx.produce_enriched(KafkaSettings(bootstrap_servers=env.kafka_bootstrap), topics, list(docs))
     es = make_async_es(ElasticsearchSettings(url=env.es_url, alias=pipeline.config.alias))
     try:
-        url = pipeline.start("indexer", NEWSFLOW_INDEXER_ANALYZER="standard")
+        url = pipeline.start("indexer", NEWSFLOW_INDEXER_ANALYZER="auto")
         pid = _pids(pipeline)["indexer-0"]
         cpu_before = common.cpu_seconds(pid)
         first: tuple[float, int] | None = None

@@ -34,7 +34,7 @@ async def _loop_and_records(env: Env, expected: int) -> AsyncIterator[tuple[Inde
     consumer = make_consumer(
         env.kafka, env.topics.enriched, group_id=env.indexer.group_id, **consumer_overrides(env.indexer)
     )
-    await ensure_index(es, env.es, analyzer="standard")
+    await ensure_index(es, env.es, analyzer="basic")
     await producer.start()
     await consumer.start()
     try:

@@ -126,3 +126,45 @@ async def test_search_filters_facets_and_highlights(
         human = capsys.readouterr().out
         assert human.startswith("2 articles")
         assert "Budget talks stall" in human and "topics: politics" in human
+
+
+async def test_filters_ignore_case_facets_are_multi_select_and_syntax_errors_exit_2(
+    kafka_bootstrap: str, es_url: str, unique_name: Callable[..., str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = await make_env(kafka_bootstrap, es_url, unique_name)
+    alias = env.es.alias
+    async with es_client(env) as es:
+        await ensure_index(es, env.es)
+        actions = [bulk_action(a, index=alias) for a in ARTICLES]
+        await bulk_until_settled(es, actions, backoff=Backoff(), refresh="wait_for", require_alias=True)
+
+        async def ids(**query: object) -> list[str]:
+            result = await search_async(es, alias, SearchQuery.model_validate(query))
+            return sorted(hit.id for hit in result.hits)
+
+        assert await ids(sources=("AFP",)) == ["afp:s2", "afp:s3"]
+        assert await ids(sections=("Sport",)) == ["afp:s3"]
+        assert await ids(topics=("Politics",)) == ["afp:s2", "reuters:s1"]
+        assert await ids(entities=("angela MERKEL",), entity_type="person") == ["reuters:s1"]
+        assert await ids(entities=("paris",)) == ["afp:s3", "reuters:s1"]
+        assert await ids(text='source:AFP entity:"paris saint-germain"') == ["afp:s3"]
+        assert await ids(text="budget -paris") == ["afp:s2"]
+        assert await ids(text="rates OR cup") == ["afp:s3", "bbc:s4"]
+        assert await ids(text='"talks stall"') == ["afp:s2"]
+        assert await ids(text='"stall talks"') == []
+
+        # Multi-select: the selected source narrows the hits and the other facets, not its own facet.
+        result = await search_async(es, alias, SearchQuery(sources=("afp",)))
+        assert sorted(h.id for h in result.hits) == ["afp:s2", "afp:s3"]
+        assert {b.value: b.count for b in result.facets["sources"]} == {"afp": 2, "reuters": 1, "bbc": 1}
+        assert {b.value: b.count for b in result.facets["languages"]} == {"en": 1, "fr": 1}
+        both = await search_async(es, alias, SearchQuery(sources=("afp", "bbc"), languages=("en",)))
+        assert sorted(h.id for h in both.hits) == ["afp:s2", "bbc:s4"]
+        assert {b.value: b.count for b in both.facets["sources"]} == {"afp": 1, "reuters": 1, "bbc": 1}
+        assert {b.value: b.count for b in both.facets["languages"]} == {"en": 2, "fr": 1}
+
+        parser = argparse.ArgumentParser()
+        search_cli.add_subparser(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(["search", 'budget "talks', "--es-url", es_url, "--alias", alias])
+        assert search_cli.run(args) == 2
+        assert "unclosed quote at character 8" in capsys.readouterr().err

@@ -103,7 +103,7 @@ async def test_markup_in_article_fields_never_reaches_kafka_or_the_index(
     es = make_async_es(es_settings)
     index = unique_name("sec-index")
     try:
-        await es.indices.create(index=index, mappings=mappings("standard"))
+        await es.indices.create(index=index, mappings=mappings("basic"))
         for raw in raws.values():
             (enrichment,) = enricher.enrich_batch([raw])
             assert isinstance(enrichment, Enrichment)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from ssl import SSLContext
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from newsflow.models import RawArticle
 
 RSS = """<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Example</title><language>en-us</language>
@@ -108,3 +110,14 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     """A :class:`FeedServer` serving :data:`RSS` for the test."""
     async with serving(FeedServer()) as server:
         yield server
+
+
+class Collected:
+    """The ``publish`` callback of the poller, recording what it was given."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[RawArticle]] = []
+
+    async def __call__(self, articles: Sequence[RawArticle]) -> object:
+        self.batches.append(list(articles))
+        return None

@@ -6,7 +6,8 @@ import orjson
 import pytest
 
 from newsflow.index.design import mappings
-from newsflow.index.documents import bulk_action, to_document
+from newsflow.index.documents import bulk_action, is_own_outlet, to_document
+from newsflow.models import Entity, Topic
 from tests.support.articles import T0, enriched_article
 
 
@@ -66,3 +67,68 @@ def test_language_falls_back_to_declared_language() -> None:
     enrichment = article.enrichment.model_copy(update={"language": None})
     undetected = article.model_copy(update={"enrichment": enrichment})
     assert to_document(undetected)["language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "own"),
+    [
+        ("Harbor Times", "harbor-times", True),
+        ("Daily Ledger", "the-daily-ledger", True),
+        ("The Daily Ledger", "the-daily-ledger", True),
+        ("Harbor Times", "northern-courier", False),
+        ("Harbor", "harbor-times", False),
+    ],
+)
+def test_own_outlet_is_recognised_by_its_source_id(name: str, source: str, own: bool) -> None:
+    assert is_own_outlet(name, source) is own
+
+
+def test_own_outlet_stays_out_of_the_organisation_facet_and_names_are_suggested_by_type() -> None:
+    article = enriched_article()
+    assert article.enrichment is not None
+    outlet = Entity(name="Reuters", type="organization", label="ORG", mentions=1, salience=0.1)
+    other = Entity(name="European Commission", type="organization", label="ORG", mentions=1, salience=0.3)
+    enrichment = article.enrichment.model_copy(
+        update={"entities": (*article.enrichment.entities, outlet, other)}
+    )
+    doc = to_document(article.model_copy(update={"enrichment": enrichment}))
+    assert doc["entities_by_type"]["organization"] == ["European Commission"]
+    assert "Reuters" in doc["entity_names"]  # still searchable and in `entities`
+    suggested = {entry["input"][0]: entry for entry in doc["entity_suggest"]}
+    assert "Reuters" not in suggested
+    assert suggested["European Commission"] == {
+        "input": ["European Commission"],
+        "weight": 1,
+        "contexts": {"type": ["organization"]},
+    }
+
+
+def test_main_entities_are_the_salient_ones() -> None:
+    doc = to_document(enriched_article())
+    assert doc["main_entities_by_type"] == {
+        "person": ["Angela Merkel", "Emmanuel Macron"],
+        "place": ["Paris"],
+    }
+    low = enriched_article()
+    assert low.enrichment is not None
+    quiet = tuple(e.model_copy(update={"salience": 0.49}) for e in low.enrichment.entities)
+    doc = to_document(
+        low.model_copy(update={"enrichment": low.enrichment.model_copy(update={"entities": quiet})})
+    )
+    assert doc["main_entities_by_type"] == {}
+
+
+def test_only_confident_topics_are_filterable_and_every_score_is_kept() -> None:
+    article = enriched_article()
+    assert article.enrichment is not None
+    topics = (
+        Topic(code="medtop:11000000", label="politics", score=0.71),
+        Topic(code="medtop:04000000", label="economy, business and finance", score=0.25),
+        Topic(code="medtop:07000000", label="health", score=0.02),
+    )
+    doc = to_document(
+        article.model_copy(update={"enrichment": article.enrichment.model_copy(update={"topics": topics})})
+    )
+    assert doc["topic_labels"] == ["politics", "economy, business and finance"]
+    assert doc["topic_codes"] == ["medtop:11000000", "medtop:04000000"]
+    assert [t["score"] for t in doc["topics"]] == [0.71, 0.25, 0.02]

@@ -16,9 +16,8 @@ from newsflow.ingest.feed_schedule import FeedSchedule, assigned_feeds
 from newsflow.ingest.feeds import DECODE_STEP, BoundedDecoder, FeedError
 from newsflow.ingest.metrics import IngestMetrics
 from newsflow.ingest.settings import FeedConfig, IngestSettings
-from tests.support.feed_server import RSS, FeedServer, serving
+from tests.support.feed_server import RSS, Collected, FeedServer, serving
 from tests.support.polling import wait_until
-from tests.unit.test_ingest_feeds import Collected
 
 FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"
 UNDATED = """<?xml version="1.0"?><rss version="2.0"><channel><title>u</title>

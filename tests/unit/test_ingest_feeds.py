@@ -33,7 +33,7 @@ from newsflow.ingest.feeds import (
 from newsflow.ingest.settings import FeedConfig
 from newsflow.models import RawArticle
 from tests.support.ci import unavailable
-from tests.support.feed_server import RSS, FeedServer, serving
+from tests.support.feed_server import RSS, Collected, FeedServer, serving
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Atom</title>
@@ -127,17 +127,6 @@ class Wire(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-
-class Collected:
-    """The ``publish`` callback of the poller, recording what it was given."""
-
-    def __init__(self) -> None:
-        self.batches: list[list[RawArticle]] = []
-
-    async def __call__(self, articles: Sequence[RawArticle]) -> object:
-        self.batches.append(list(articles))
-        return None
 
 
 @pytest.mark.parametrize(

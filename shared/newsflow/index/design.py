@@ -4,29 +4,39 @@ Clients and the indexer only ever use the alias (``news-articles`` by default). 
 named ``<alias>-v<MAPPING_VERSION>-<UTC timestamp>``; a rebuild creates a new one and swaps the alias
 atomically with one ``_aliases`` request.
 
-The mapping works on the minimal (integration-test) node: only the ``standard`` analyzer, core field
-types, no scripts or pipelines. When the node has the ``english`` analyzer (full distribution), title and
-body use it; ``IndexerSettings.analyzer`` can force either.
+Text analysis comes from :mod:`newsflow.index.analysis`: the same analyzers and fields on a full node
+(built-in filters) and on the local minimal node (newsflow's analysis plugin); :func:`detect_analysis`
+finds which one the node offers, ``IndexerSettings.analyzer`` can force it. Only core field types, no
+scripts or pipelines, so the mapping works on the minimal node.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 
+from newsflow.index.analysis import (
+    ENGLISH,
+    EXACT,
+    LANGUAGES,
+    PROBES,
+    SUGGEST,
+    Analysis,
+    AnalysisChoice,
+    analysis_settings,
+    analyzer_for,
+    language_analyzer,
+)
 from newsflow.index.client import make_async_es
 from newsflow.models import ENTITY_TYPES
 from newsflow.settings import ElasticsearchSettings
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 2
-
-Analyzer = Literal["standard", "english"]
-AnalyzerChoice = Literal["auto", "standard", "english"]
+MAPPING_VERSION = 3
 
 
 def template_name(alias: str) -> str:
@@ -51,26 +61,65 @@ def _keyword() -> dict[str, Any]:
     return {"type": "keyword"}
 
 
-def _text(analyzer: Analyzer) -> dict[str, Any]:
-    return {"type": "text", "analyzer": analyzer}
+def _code() -> dict[str, Any]:
+    """A keyword filtered case-insensitively (source ids, codes, sections): stored lower-cased."""
+    return {"type": "keyword", "normalizer": "lowercase"}
 
 
-def mappings(analyzer: Analyzer = "standard") -> dict[str, Any]:
+def _name() -> dict[str, Any]:
+    """A keyword shown as written (names in facets), with a lower-cased ``.lower`` sub-field for filters."""
+    return {"type": "keyword", "fields": {"lower": _code()}}
+
+
+def _text(analysis: Analysis, analyzer: str = ENGLISH) -> dict[str, Any]:
+    return {"type": "text", "analyzer": analyzer_for(analysis, analyzer)}
+
+
+def _stemmed_text(analysis: Analysis) -> dict[str, Any]:
+    """English-analysed text with the unstemmed ``.exact`` sub-field (lowercase only)."""
+    return {**_text(analysis), "fields": {"exact": _text(analysis, EXACT)}}
+
+
+def _by_language(analysis: Analysis) -> dict[str, Any]:
+    """``by_language.<lang>.title|body``: the text again, analysed for its detected language."""
+    return {
+        "type": "object",
+        "properties": {
+            lang: {
+                "type": "object",
+                "properties": {
+                    "title": _text(analysis, language_analyzer(lang)),
+                    "body": _text(analysis, language_analyzer(lang)),
+                },
+            }
+            for lang in LANGUAGES
+        },
+    }
+
+
+def mappings(analysis: Analysis = "basic") -> dict[str, Any]:
     """The document mapping (``dynamic: strict``: unknown fields are rejected)."""
     return {
         "dynamic": "strict",
-        "_meta": {"mapping_version": MAPPING_VERSION, "owner": "newsflow-indexer"},
+        "_meta": {"mapping_version": MAPPING_VERSION, "owner": "newsflow-indexer", "analysis": analysis},
         "properties": {
             "id": _keyword(),
-            "source": _keyword(),
+            "source": _code(),
             "url": _keyword(),
-            "title": {**_text(analyzer), "fields": {"raw": {"type": "keyword", "ignore_above": 1024}}},
-            "body": _text(analyzer),
-            "authors": _keyword(),
-            "section": _keyword(),
-            "tags": _keyword(),
-            "language": _keyword(),
-            "declared_language": _keyword(),
+            "title": {
+                **_stemmed_text(analysis),
+                "fields": {
+                    "exact": _text(analysis, EXACT),
+                    "raw": {"type": "keyword", "ignore_above": 1024},
+                },
+            },
+            "body": _stemmed_text(analysis),
+            "by_language": _by_language(analysis),
+            "authors": _name(),
+            "section": _code(),
+            "tags": _code(),
+            "language": _code(),
+            "declared_language": _code(),
             "language_score": {"type": "float"},
             "published_at": {"type": "date"},
             "updated_at": {"type": "date"},
@@ -79,6 +128,8 @@ def mappings(analyzer: Analyzer = "standard") -> dict[str, Any]:
             "indexed_at": {"type": "date"},
             "revision": {"type": "long"},
             "fingerprint": _keyword(),
+            "story_id": _keyword(),  # wire copies and near-duplicates share it (newsflow.index.stories)
+            "story_bands": _keyword(),
             "word_count": {"type": "integer"},
             "reading_time_s": {"type": "integer"},
             "trace_id": _keyword(),
@@ -96,10 +147,20 @@ def mappings(analyzer: Analyzer = "standard") -> dict[str, Any]:
                     "spans": {"type": "object", "enabled": False},
                 },
             },
-            "entity_names": {**_keyword(), "fields": {"text": _text(analyzer)}},
+            "entity_names": {"type": "keyword", "fields": {"text": _text(analysis), "lower": _code()}},
+            "entity_suggest": {
+                "type": "completion",
+                "analyzer": analyzer_for(analysis, SUGGEST, basic="simple"),
+                "contexts": [{"name": "type", "type": "category"}],
+            },
             "entities_by_type": {
                 "type": "object",
-                "properties": {name: _keyword() for name in ENTITY_TYPES},
+                "properties": {name: _name() for name in ENTITY_TYPES},
+            },
+            # the same, only the entities the article is mainly about (salience >= MAIN_SALIENCE)
+            "main_entities_by_type": {
+                "type": "object",
+                "properties": {name: _name() for name in ENTITY_TYPES},
             },
             "topics": {
                 "type": "object",
@@ -109,8 +170,8 @@ def mappings(analyzer: Analyzer = "standard") -> dict[str, Any]:
                     "score": {"type": "float"},
                 },
             },
-            "topic_codes": _keyword(),
-            "topic_labels": _keyword(),
+            "topic_codes": _code(),
+            "topic_labels": _code(),
             "keywords": {
                 "type": "object",
                 "properties": {"text": _keyword(), "score": {"type": "float"}},
@@ -124,33 +185,45 @@ def mappings(analyzer: Analyzer = "standard") -> dict[str, Any]:
     }
 
 
-def index_settings(settings: ElasticsearchSettings) -> dict[str, Any]:
-    """Index settings: shards, replicas and refresh interval from the Elasticsearch settings."""
-    return {
+def index_settings(settings: ElasticsearchSettings, analysis: Analysis = "basic") -> dict[str, Any]:
+    """Index settings: shards, replicas, refresh interval, and the analysis of the flavour."""
+    body: dict[str, Any] = {
         "number_of_shards": settings.shards,
         "number_of_replicas": settings.replicas,
         "refresh_interval": settings.refresh_interval,
     }
+    analysis_part = analysis_settings(analysis)
+    if analysis_part:
+        body["analysis"] = analysis_part
+    return body
 
 
-async def detect_analyzer(es: AsyncElasticsearch, choice: AnalyzerChoice = "auto") -> Analyzer:
-    """``english`` when asked for or available on the node (analysis-common), else ``standard``."""
+def template_body(settings: ElasticsearchSettings, analysis: Analysis) -> dict[str, Any]:
+    """The index template's ``template`` part: settings (with analysis) and mappings (pure)."""
+    return {"settings": index_settings(settings, analysis), "mappings": mappings(analysis)}
+
+
+async def detect_analysis(es: AsyncElasticsearch, choice: AnalysisChoice = "auto") -> Analysis:
+    """The flavour asked for, else the best the node offers: ``full``, then ``plugin``, else ``basic``."""
     if choice != "auto":
         return choice
-    try:
-        await es.indices.analyze(analyzer="english", text="running")
-    except ApiError:
-        return "standard"
-    return "english"
+    for flavour in ("full", "plugin"):
+        try:
+            await es.indices.analyze(**PROBES[flavour], text="Floods in Zürich")
+        except ApiError:
+            continue
+        return flavour
+    log.warning("no stemming or folding on this node: neither analysis-common nor newsflow's plugin")
+    return "basic"
 
 
-async def put_template(es: AsyncElasticsearch, settings: ElasticsearchSettings, analyzer: Analyzer) -> None:
+async def put_template(es: AsyncElasticsearch, settings: ElasticsearchSettings, analysis: Analysis) -> None:
     """Create or update the index template (idempotent)."""
     await es.indices.put_index_template(
         name=template_name(settings.alias),
         index_patterns=[index_pattern(settings.alias)],
         priority=100,
-        template={"settings": index_settings(settings), "mappings": mappings(analyzer)},
+        template=template_body(settings, analysis),
         meta={"mapping_version": MAPPING_VERSION},
     )
 
@@ -159,17 +232,17 @@ async def create_index_version(
     es: AsyncElasticsearch,
     settings: ElasticsearchSettings,
     *,
-    analyzer: Analyzer = "standard",
+    analysis: Analysis = "basic",
     refresh_interval: str | None = None,
     now: datetime | None = None,
 ) -> str:
     """Create a new, empty versioned index (not yet behind the alias) and return its name."""
     name = new_index_name(settings.alias, now)
-    body_settings = index_settings(settings)
+    body_settings = index_settings(settings, analysis)
     if refresh_interval is not None:
         body_settings["refresh_interval"] = refresh_interval
-    await es.indices.create(index=name, settings=body_settings, mappings=mappings(analyzer))
-    log.info("index created index=%s alias=%s analyzer=%s", name, settings.alias, analyzer)
+    await es.indices.create(index=name, settings=body_settings, mappings=mappings(analysis))
+    log.info("index created index=%s alias=%s analysis=%s", name, settings.alias, analysis)
     return name
 
 
@@ -203,14 +276,14 @@ async def swap_alias(
 
 
 async def ensure_index(
-    es: AsyncElasticsearch, settings: ElasticsearchSettings, *, analyzer: AnalyzerChoice = "auto"
+    es: AsyncElasticsearch, settings: ElasticsearchSettings, *, analyzer: AnalysisChoice = "auto"
 ) -> str:
     """Make sure the template, an index and the alias exist (idempotent); return the write index.
 
     Safe when several indexer replicas start at once: the index is created together with the alias as
     its write index, and Elasticsearch refuses a second write index, so the loser adopts the winner's.
     """
-    chosen = await detect_analyzer(es, analyzer)
+    chosen = await detect_analysis(es, analyzer)
     await put_template(es, settings, chosen)
     if await alias_indices(es, settings.alias):
         return await write_index(es, settings.alias)
@@ -218,7 +291,7 @@ async def ensure_index(
     try:
         await es.indices.create(
             index=name,
-            settings=index_settings(settings),
+            settings=index_settings(settings, chosen),
             mappings=mappings(chosen),
             aliases={settings.alias: {"is_write_index": True}},
         )
@@ -227,7 +300,7 @@ async def ensure_index(
             await es.options(ignore_status=404).indices.delete(index=name)
             return await write_index(es, settings.alias)
         raise
-    log.info("index created index=%s alias=%s analyzer=%s", name, settings.alias, chosen)
+    log.info("index created index=%s alias=%s analysis=%s", name, settings.alias, chosen)
     return name
 
 

@@ -7,12 +7,14 @@ A retraction (``enrichment is None``) becomes a delete with the same external ve
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
 
+from newsflow.index.analysis import LANGUAGES
 from newsflow.models import ENTITY_TYPES, EnrichedArticle
 
 Op = Literal["index", "delete"]
@@ -27,11 +29,50 @@ class BulkAction:
     doc_id: str
     version: int
     payload: bytes  # action line + source line (index) or action line only (delete), each ending in \\n
+    fingerprint: str | None = None  # the article's SimHash (index actions): its story is found by it
 
     @property
     def size(self) -> int:
         """Bytes this action adds to a bulk request."""
         return len(self.payload)
+
+    def with_story(self, story_id: str) -> BulkAction:
+        """The action with ``story_id`` in its document (the serialised bytes are edited, not rebuilt).
+
+        The document was serialised with its own id as ``story_id``; JSON escapes every quote inside
+        strings, so the unescaped key ``"story_id":`` occurs exactly once, as that key.
+        """
+        if self.op != "index" or story_id == self.doc_id:
+            return self
+        old = b'"story_id":' + orjson.dumps(self.doc_id)
+        if old not in self.payload:
+            raise ValueError(f"document {self.doc_id} has no story_id to set")
+        payload = self.payload.replace(old, b'"story_id":' + orjson.dumps(story_id), 1)
+        return BulkAction(self.op, self.index, self.doc_id, self.version, payload, self.fingerprint)
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# An entity is a main subject of its article from this salience on (title + lead, or frequent):
+# about 1.6 per article on the seeds (docs/index-and-search.md).
+MAIN_SALIENCE = 0.5
+# Topics from this score on are filterable (topic_codes, topic_labels): on the NewsArticles held-out
+# set the topics kept are right 80% of the time, 87% of the articles keep their true topic, 1% keep
+# none (bench/eval_topics.py, docs/topics.md). The `topics` objects keep every score.
+CONFIDENT_TOPIC_SCORE = 0.25
+
+
+def is_own_outlet(name: str, source: str) -> bool:
+    """Whether an organisation name is the article's own outlet ("Harbor Times" for ``harbor-times``)."""
+    slug = _NOT_SLUG.sub("-", name.casefold()).strip("-")
+    source = source.casefold()
+    return slug in (source, source.removeprefix("the-")) or f"the-{slug}" == source
+
+
+def story_bands(fingerprint: str | None) -> list[str]:
+    """The four 16-bit band keys of a 64-bit fingerprint, ``"<band>:<4 hex digits>"`` (none without one)."""
+    if not fingerprint or len(fingerprint) != 16 or fingerprint == "0" * 16:
+        return []
+    return [f"{n}:{fingerprint[n * 4 : n * 4 + 4]}" for n in range(4)]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -50,20 +91,30 @@ def to_document(
     for entity in enrichment.entities:
         if entity.type not in ENTITY_TYPES:
             continue  # a newer enrichment's type: in entities and entity_names, no field of its own yet
+        if entity.type == "organization" and is_own_outlet(entity.name, article.source):
+            continue  # every article of an outlet names it: it would top the organisation facet
         names = by_type.setdefault(entity.type, [])
         if entity.name not in names:
             names.append(entity.name)
+    main_by_type: dict[str, list[str]] = {}
+    for entity in enrichment.entities:
+        if entity.salience >= MAIN_SALIENCE and entity.name in by_type.get(entity.type, ()):
+            main_by_type.setdefault(entity.type, []).append(entity.name)
     models = sorted(enrichment.models.items())
+    language = enrichment.language or article.language
+    # The text once more under its detected language, for that language's stemmer (mapping: by_language).
+    by_language = {language: {"title": article.title, "body": article.body}} if language in LANGUAGES else {}
     return {
         "id": article.id,
         "source": article.source,
         "url": article.url,
         "title": article.title,
         "body": article.body,
+        "by_language": by_language,
         "authors": list(article.authors),
         "section": article.section,
         "tags": list(article.tags),
-        "language": enrichment.language or article.language,
+        "language": language,
         "declared_language": article.language,
         "language_score": enrichment.language_score,
         "published_at": _iso(article.published_at),
@@ -73,6 +124,9 @@ def to_document(
         "indexed_at": _iso(indexed_at or datetime.now(UTC)),
         "revision": article.revision,
         "fingerprint": enrichment.fingerprint,
+        # its own id until the indexer assigns the story (newsflow.index.stories, BulkAction.with_story)
+        "story_id": article.id,
+        "story_bands": story_bands(enrichment.fingerprint),
         "word_count": enrichment.word_count,
         "reading_time_s": enrichment.reading_time_s,
         "trace_id": trace_id,
@@ -90,9 +144,16 @@ def to_document(
         ],
         "entity_names": sorted({e.name for e in enrichment.entities}),
         "entities_by_type": by_type,
+        "main_entities_by_type": main_by_type,
+        # entity-name autocomplete (completion field): type as its context, mentions as its weight
+        "entity_suggest": [
+            {"input": [e.name], "weight": e.mentions, "contexts": {"type": [e.type]}}
+            for e in enrichment.entities
+            if e.name in by_type.get(e.type, ())
+        ],
         "topics": [{"code": t.code, "label": t.label, "score": t.score} for t in enrichment.topics],
-        "topic_codes": [t.code for t in enrichment.topics],
-        "topic_labels": [t.label for t in enrichment.topics],
+        "topic_codes": [t.code for t in enrichment.topics if t.score >= CONFIDENT_TOPIC_SCORE],
+        "topic_labels": [t.label for t in enrichment.topics if t.score >= CONFIDENT_TOPIC_SCORE],
         "keywords": [{"text": k.text, "score": k.score} for k in enrichment.keywords],
         "models": [{"component": c, "version": v} for c, v in models],
         "model_versions": [f"{c}={v}" for c, v in models],
@@ -123,4 +184,4 @@ def bulk_action(
     meta["version_type"] = "external_gte" if equal_revision_wins else "external"
     document = to_document(enriched, trace_id=trace_id, indexed_at=indexed_at)
     payload = orjson.dumps({"index": meta}) + b"\n" + orjson.dumps(document) + b"\n"
-    return BulkAction("index", index, article.id, article.revision, payload)
+    return BulkAction("index", index, article.id, article.revision, payload, enriched.enrichment.fingerprint)

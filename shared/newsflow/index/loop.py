@@ -27,6 +27,7 @@ from newsflow.index.documents import BulkAction
 from newsflow.index.metrics import IndexerMetrics
 from newsflow.index.records import Actions, Origin, letter_message, settle, to_actions, undecodable_letter
 from newsflow.index.settings import IndexerSettings
+from newsflow.index.stories import StoryAssigner
 from newsflow.kafka import Message, Send, producer_send, send_until_acked
 from newsflow.models import DeadLetter
 from newsflow.retry import Backoff, Stopped
@@ -99,6 +100,7 @@ class IndexerLoop:
         self.metrics = metrics
         self.es_available = True
         self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
+        self.stories = StoryAssigner(es, alias, backoff=self._letter_backoff())
         self.totals = BatchReport(records=0)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -200,6 +202,7 @@ class IndexerLoop:
     async def write(self, prepared: Prepared, stop: asyncio.Event | None = None) -> BatchReport:
         """Bulk-write a prepared batch and dead-letter what cannot be indexed. Raises Stopped."""
         report, batch = prepared.report, prepared.batch
+        batch.actions = await self.stories.assign(batch.actions, stop)
         results, stats = await self._bulk(batch.actions, stop)
         settled = settle(batch.actions, batch.pending, results, acked_at=time.time())
         report.indexed, report.deleted, report.conflicts = settled.indexed, settled.deleted, settled.conflicts

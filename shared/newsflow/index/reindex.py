@@ -40,10 +40,11 @@ from aiokafka.structs import RecordMetadata
 from elasticsearch import AsyncElasticsearch
 
 from newsflow.index.bulk import bulk_until_settled
-from newsflow.index.design import create_index_version, detect_analyzer, put_template, swap_alias
+from newsflow.index.design import create_index_version, detect_analysis, put_template, swap_alias
 from newsflow.index.loop import send_dead_letters, send_letters
 from newsflow.index.records import Actions, Origin, settle, to_actions
 from newsflow.index.settings import IndexerSettings
+from newsflow.index.stories import StoryAssigner
 from newsflow.kafka import (
     Message,
     connection_kwargs,
@@ -175,6 +176,7 @@ class _Replayer:
         republish: bool,
         topics: TopicSettings,
         producer: _Producer,
+        alias: str,
     ) -> None:
         self.consumer = consumer
         self.es = es
@@ -185,6 +187,11 @@ class _Replayer:
         self.topics = topics
         self.producer = producer
         self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
+        # Stories are looked up through the alias: the old index during the replay (so stories keep
+        # their ids across a rebuild), the new one during the catch-up after the swap.
+        self.stories = StoryAssigner(
+            es, alias, backoff=Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
+        )
 
     async def replay(
         self,
@@ -242,6 +249,7 @@ class _Replayer:
             return
         if not batch.actions:
             return
+        batch.actions = await self.stories.assign(batch.actions)
         results, _ = await bulk_until_settled(self.es, batch.actions, backoff=self.backoff)
         settled = settle(batch.actions, batch.pending, results, acked_at=time.time())
         report.indexed += settled.indexed
@@ -369,12 +377,13 @@ async def reindex(
             republish=republish,
             topics=topics,
             producer=producer,
+            alias=es_settings.alias,
         )
         index: str | None = None
         if not dry_run:
-            analyzer = await detect_analyzer(es, settings.analyzer)
-            await put_template(es, es_settings, analyzer)
-            index = await create_index_version(es, es_settings, analyzer=analyzer, refresh_interval="-1")
+            analysis = await detect_analysis(es, settings.analyzer)
+            await put_template(es, es_settings, analysis)
+            index = await create_index_version(es, es_settings, analysis=analysis, refresh_interval="-1")
             report.new_index = index
         log.info("reindex replay started topic=%s index=%s offsets=%d", topic, index, sum(end.values()))
         await replayer.replay(begin, end, index, progress)

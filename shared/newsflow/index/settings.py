@@ -27,8 +27,9 @@ class IndexerSettings(BaseSettings):
     # "false": rely on the index refresh_interval (production); "wait_for": each bulk waits until
     # its documents are searchable (tests, demos).
     refresh: Literal["false", "wait_for"] = "false"
-    # Text analysis of title/body: "auto" uses `english` when the node has it (analysis-common).
-    analyzer: Literal["auto", "standard", "english"] = "auto"
+    # Text analysis (newsflow.index.analysis): "auto" picks "full" (built-in filters, analysis-common),
+    # else "plugin" (newsflow's plugin on the local node), else "basic" (no stemming or folding).
+    analyzer: Literal["auto", "full", "plugin", "basic"] = "auto"
     backoff_initial_seconds: float = Field(default=0.2, gt=0)
     # Cap of the wait between retries while Elasticsearch is down: also the worst added delay before the
     # indexer notices it is back (a bulk retry every few seconds costs a down node nothing).

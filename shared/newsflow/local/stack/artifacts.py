@@ -6,6 +6,8 @@ Layout of the cache directory (``$NEWSFLOW_CACHE_DIR``, else ``/var/cache/newsfl
     m2/                                  Maven local repository used only by newsflow
     kafka/<version>/libs/*.jar           kafka_2.13 + runtime deps + log4j2 backend
     elasticsearch/elasticsearch-<ver>/   unpacked integ-test-zip distribution (read-only use)
+    elasticsearch/elasticsearch-<ver>+analysis-<hash>/, es-plugins/   the copy with newsflow's analysis
+                                         plugin and the plugin zip (newsflow.local.stack.analysis_plugin)
 
 Every install is built in a temporary sibling directory and renamed into place, under an exclusive
 lock on ``<cache>/.lock``, so concurrent starts never see half an install. A warm start does not
@@ -23,7 +25,7 @@ import stat
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,8 +112,18 @@ def _mvn() -> str:
     return mvn
 
 
-def run_maven(args: Sequence[str], *, cache_dir: Path, cwd: Path, timeout: float = 900) -> None:
-    """Run ``mvn -B -ntp`` with newsflow's own local repository; raise with the output tail on failure."""
+def run_maven(
+    args: Sequence[str],
+    *,
+    cache_dir: Path,
+    cwd: Path,
+    timeout: float = 900,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Run ``mvn -B -ntp`` with newsflow's own local repository; raise with the output tail on failure.
+
+    ``env`` adds to (or overrides) the environment, e.g. ``JAVA_HOME`` for a build that needs a JDK 21+.
+    """
     repo = _ensure_dir(cache_dir / "m2")
     cmd = [_mvn(), "-B", "-ntp", f"-Dmaven.repo.local={repo}", *args]
     logger.debug("running %s", " ".join(cmd))
@@ -124,6 +136,7 @@ def run_maven(args: Sequence[str], *, cache_dir: Path, cwd: Path, timeout: float
             timeout=timeout,
             check=False,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, **env} if env else None,
         )
     except subprocess.TimeoutExpired as exc:
         raise ArtifactError(f"mvn timed out after {timeout:.0f}s: {' '.join(cmd)}") from exc

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from newsflow.local import processes
-from newsflow.local.stack import artifacts, jdk
+from newsflow.local.stack import analysis_plugin, artifacts, jdk
 from newsflow.local.stack import elasticsearch as es
 from newsflow.local.stack import kafka as kf
 
@@ -289,6 +289,8 @@ def _start_components(
                 _save_config(run_dir, config)
             es_dist = artifacts.ensure_elasticsearch(cache, _es_version_chain())
             es_java = jdk.find_java(es_dist.min_java, override_env="NEWSFLOW_ES_JAVA_HOME")
+            # The same analysis as a full distribution: stemmers and folding from newsflow's plugin.
+            es_dist = analysis_plugin.ensure_analysis_distribution(es_dist, es_java, cache)
             owner = es.run_as()
             es.prepare(
                 es_dist,
