@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import orjson
+import pytest
 
 from newsflow.index.analysis import (
     BUILTIN_FILTER_TYPES,
@@ -15,6 +16,7 @@ from newsflow.index.analysis import (
 )
 from newsflow.index.design import mappings, template_body
 from newsflow.index.documents import to_document
+from newsflow.index.settings import IndexerSettings
 from newsflow.local.stack import analysis_plugin
 from newsflow.settings import ElasticsearchSettings
 from tests.support.articles import enriched_article as make_article
@@ -104,3 +106,11 @@ def test_document_carries_its_text_under_its_detected_language_only() -> None:
     german = german.model_copy(update={"enrichment": german.enrichment.model_copy(update={"language": "de"})})
     doc = to_document(german)
     assert doc["by_language"] == {"de": {"title": doc["title"], "body": doc["body"]}}
+
+
+@pytest.mark.parametrize(
+    ("given", "read"), [("english", "full"), ("standard", "basic"), ("plugin", "plugin")]
+)
+def test_the_analyzer_setting_still_reads_the_names_of_earlier_releases(given: str, read: str) -> None:
+
+    assert IndexerSettings(analyzer=given).analyzer == read  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -29,6 +29,7 @@ class IndexerSettings(BaseSettings):
     refresh: Literal["false", "wait_for"] = "false"
     # Text analysis (newsflow.index.analysis): "auto" picks "full" (built-in filters, analysis-common),
     # else "plugin" (newsflow's plugin on the local node), else "basic" (no stemming or folding).
+    # The values of earlier releases are still read: "english" = "full", "standard" = "basic".
     analyzer: Literal["auto", "full", "plugin", "basic"] = "auto"
     backoff_initial_seconds: float = Field(default=0.2, gt=0)
     # Cap of the wait between retries while Elasticsearch is down: also the worst added delay before the
@@ -38,3 +39,11 @@ class IndexerSettings(BaseSettings):
     http_port: int = Field(default=8083, ge=0, le=65535)
     # How long a rebalance may wait for us while Elasticsearch is down (we keep polling heartbeats).
     max_poll_interval_ms: int = Field(default=600_000, ge=10_000)
+
+    @field_validator("analyzer", mode="before")
+    @classmethod
+    def _earlier_names(cls, value: object) -> object:
+        return _ANALYZER_ALIASES.get(value, value) if isinstance(value, str) else value
+
+
+_ANALYZER_ALIASES = {"english": "full", "standard": "basic"}
