@@ -286,7 +286,9 @@ async def ensure_index(
     chosen = await detect_analysis(es, analyzer)
     await put_template(es, settings, chosen)
     if await alias_indices(es, settings.alias):
-        return await write_index(es, settings.alias)
+        current = await write_index(es, settings.alias)
+        await require_current_mapping(es, current)
+        return current
     name = new_index_name(settings.alias)
     try:
         await es.indices.create(
@@ -302,6 +304,28 @@ async def ensure_index(
         raise
     log.info("index created index=%s alias=%s analysis=%s", name, settings.alias, chosen)
     return name
+
+
+class IndexOutdated(RuntimeError):
+    """The alias writes to an index of an older mapping version: it must be rebuilt first."""
+
+
+async def require_current_mapping(es: AsyncElasticsearch, index: str) -> None:
+    """Refuse an index built for an older mapping: this indexer's documents would be rejected there.
+
+    Writing anyway would dead-letter every document (Elasticsearch refuses their new fields), so the
+    indexer stops with the way out instead: ``newsflow reindex`` builds a current index version from
+    Kafka and swaps the alias; indexers of both versions can then write to it.
+    """
+    found = await es.indices.get_mapping(index=index)
+    meta = found.body.get(index, {}).get("mappings", {}).get("_meta", {})
+    version = meta.get("mapping_version")
+    if isinstance(version, int) and version < MAPPING_VERSION:
+        raise IndexOutdated(
+            f"index {index} has mapping version {version}; this indexer writes version {MAPPING_VERSION}: "
+            "run `newsflow reindex` (it builds a current index version from Kafka and swaps the alias), "
+            "then start this indexer"
+        )
 
 
 async def write_index(es: AsyncElasticsearch, alias: str) -> str:
