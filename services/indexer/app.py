@@ -20,7 +20,7 @@ from elasticsearch import ApiError, TransportError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from newsflow.index.client import make_async_es
-from newsflow.index.design import ensure_index
+from newsflow.index.design import IndexOutdated, ensure_index
 from newsflow.index.loop import IndexerLoop, consumer_overrides
 from newsflow.index.metrics import IndexerMetrics
 from newsflow.index.settings import IndexerSettings
@@ -32,6 +32,9 @@ from newsflow.settings import ElasticsearchSettings, KafkaSettings, LogSettings,
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Exit status when the index must be rebuilt before this indexer may write (sysexits EX_CONFIG).
+EXIT_CONFIG = 78
 
 #: What "not there yet" looks like while Kafka or Elasticsearch start or restart.
 _UNAVAILABLE = (KafkaError, TransportError, ApiError, OSError)
@@ -156,5 +159,9 @@ async def main() -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await IndexerService().run(stop)
+    try:
+        await IndexerService().run(stop)
+    except IndexOutdated as exc:
+        log.error("index outdated, not starting: %s", exc)
+        return EXIT_CONFIG
     return 0
