@@ -54,16 +54,18 @@ async def test_elasticsearch_down_30s_under_load(
         await p.wait_count(len(expected) // 6)
         await asyncio.to_thread(control.stop_elasticsearch)  # type: ignore[attr-defined]
         down = time.monotonic()
-        await wait_until(
-            lambda: _last_is(readiness, 503), within=60, what="indexer /readyz answers 503", interval=0.5
-        )
-        await asyncio.sleep(2.0)
-        committed_early = await group_offsets(cfg.kafka_bootstrap, cfg.indexer_group)
-        await asyncio.sleep(max(0.0, ES_OUTAGE_S - (time.monotonic() - down)))
-        committed_late = await group_offsets(cfg.kafka_bootstrap, cfg.indexer_group)
-        backlog = await lag(cfg.kafka_bootstrap, cfg.indexer_group, cfg.enriched_topic)
-        outage_readiness = [s for t, s in readiness if t >= down]
-        await asyncio.to_thread(control.start_elasticsearch)  # type: ignore[attr-defined]
+        try:  # Elasticsearch comes back whatever happens: the session's later tests need it
+            await wait_until(
+                lambda: _last_is(readiness, 503), within=60, what="indexer /readyz answers 503", interval=0.5
+            )
+            await asyncio.sleep(2.0)
+            committed_early = await group_offsets(cfg.kafka_bootstrap, cfg.indexer_group)
+            await asyncio.sleep(max(0.0, ES_OUTAGE_S - (time.monotonic() - down)))
+            committed_late = await group_offsets(cfg.kafka_bootstrap, cfg.indexer_group)
+            backlog = await lag(cfg.kafka_bootstrap, cfg.indexer_group, cfg.enriched_topic)
+            outage_readiness = [s for t, s in readiness if t >= down]
+        finally:
+            await asyncio.to_thread(control.start_elasticsearch)  # type: ignore[attr-defined]
         up = time.monotonic()
         await pusher
         result = await converge(p, log.accepted)
@@ -106,12 +108,14 @@ async def test_kafka_restarted_under_load(pipelines: PipelineFactory, local_stac
         await p.wait_count(len(expected) // 8)
         await asyncio.to_thread(control.stop_kafka)  # type: ignore[attr-defined]
         down = time.monotonic()
-        await wait_until(
-            lambda: _saw(log, 503), within=60, what="ingest answers 503 while Kafka is down", interval=0.5
-        )
-        ingest_ready = (await httpx.AsyncClient().get(f"{p.ingest_url}/readyz", timeout=5)).status_code
-        await asyncio.sleep(max(0.0, KAFKA_OUTAGE_S - (time.monotonic() - down)))
-        await asyncio.to_thread(control.start_kafka)  # type: ignore[attr-defined]
+        try:  # Kafka comes back whatever happens: the session's later tests need it
+            await wait_until(
+                lambda: _saw(log, 503), within=60, what="ingest answers 503 while Kafka is down", interval=0.5
+            )
+            ingest_ready = (await httpx.AsyncClient().get(f"{p.ingest_url}/readyz", timeout=5)).status_code
+            await asyncio.sleep(max(0.0, KAFKA_OUTAGE_S - (time.monotonic() - down)))
+        finally:
+            await asyncio.to_thread(control.start_kafka)  # type: ignore[attr-defined]
         up = time.monotonic()
         await pusher
     result = await converge(p, log.accepted, within=300)

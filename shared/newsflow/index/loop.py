@@ -100,7 +100,9 @@ class IndexerLoop:
         self.metrics = metrics
         self.es_available = True
         self.backoff = Backoff(settings.backoff_initial_seconds, settings.backoff_max_seconds)
-        self.stories = StoryAssigner(es, alias, backoff=self._letter_backoff())
+        self.stories = StoryAssigner(
+            es, alias, backoff=self._letter_backoff(), on_unavailable=self._unavailable
+        )
         self.totals = BatchReport(records=0)
 
     async def run(self, stop: asyncio.Event) -> None:

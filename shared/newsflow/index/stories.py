@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,6 +126,7 @@ class StoryAssigner:
         alias: str,
         *,
         backoff: Backoff,
+        on_unavailable: Callable[[BaseException], None] | None = None,
         bands_kept: int = 400_000,
         ids_kept: int = 200_000,
         per_band: int = 16,
@@ -133,6 +134,7 @@ class StoryAssigner:
         self.es = es
         self.alias = alias
         self.backoff = backoff
+        self.on_unavailable = on_unavailable  # the indexer's readiness: not ready while ES cannot answer
         self.bands_kept = bands_kept
         self.ids_kept = ids_kept
         self.per_band = per_band
@@ -227,7 +229,12 @@ class StoryAssigner:
             backoff=self.backoff,
             stop=stop,
             what="story lookup",
+            on_error=self._unavailable,
         )
+
+    def _unavailable(self, exc: BaseException, _attempt: int) -> None:
+        if self.on_unavailable is not None:
+            self.on_unavailable(exc)
 
 
 class _Unavailable(Exception):
