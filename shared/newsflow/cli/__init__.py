@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -86,4 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     use_local_run_defaults()
     table = subcommands()
     args = build_parser(table).parse_args(argv)
-    return table[args.command].run(args)
+    try:
+        return table[args.command].run(args)
+    except BrokenPipeError:  # the reader went away (`newsflow search x | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
