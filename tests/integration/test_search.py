@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import orjson
 import pytest
+from elasticsearch import AsyncElasticsearch
 
 from newsflow.cli import search as search_cli
 from newsflow.index.bulk import bulk_until_settled
@@ -15,7 +16,7 @@ from newsflow.index.design import ensure_index
 from newsflow.index.documents import bulk_action
 from newsflow.index.search import SearchQuery, search_async
 from newsflow.retry import Backoff
-from tests.support.indexer import ECONOMY, POLITICS, SPORT, enriched, es_client, make_env
+from tests.support.indexer import ECONOMY, POLITICS, SPORT, Env, enriched, es_client, make_env
 
 pytestmark = pytest.mark.integration
 
@@ -64,18 +65,23 @@ ARTICLES = [
 ]
 
 
+async def _index_articles(es: AsyncElasticsearch, env: Env) -> int:
+    """Create the index and write :data:`ARTICLES` (searchable on return); the count written."""
+    await ensure_index(es, env.es)
+    actions = [bulk_action(a, index=env.es.alias) for a in ARTICLES]
+    _, stats = await bulk_until_settled(
+        es, actions, backoff=Backoff(), refresh="wait_for", require_alias=True
+    )
+    return stats.ok
+
+
 async def test_search_filters_facets_and_highlights(
     kafka_bootstrap: str, es_url: str, unique_name: Callable[..., str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     env = await make_env(kafka_bootstrap, es_url, unique_name)
     alias = env.es.alias
     async with es_client(env) as es:
-        await ensure_index(es, env.es)
-        actions = [bulk_action(a, index=alias) for a in ARTICLES]
-        _, stats = await bulk_until_settled(
-            es, actions, backoff=Backoff(), refresh="wait_for", require_alias=True
-        )
-        assert stats.ok == 4
+        assert await _index_articles(es, env) == 4
 
         async def ids(**query: object) -> list[str]:
             result = await search_async(es, alias, SearchQuery.model_validate(query))
@@ -134,9 +140,7 @@ async def test_filters_ignore_case_facets_are_multi_select_and_syntax_errors_exi
     env = await make_env(kafka_bootstrap, es_url, unique_name)
     alias = env.es.alias
     async with es_client(env) as es:
-        await ensure_index(es, env.es)
-        actions = [bulk_action(a, index=alias) for a in ARTICLES]
-        await bulk_until_settled(es, actions, backoff=Backoff(), refresh="wait_for", require_alias=True)
+        await _index_articles(es, env)
 
         async def ids(**query: object) -> list[str]:
             result = await search_async(es, alias, SearchQuery.model_validate(query))

@@ -163,6 +163,13 @@ def refuse_trained(articles: Iterable[EvalArticle], training_hashes: frozenset[s
         raise TrainedOnError(trained)
 
 
+def f_score(precision: float | None, recall: float | None) -> float | None:
+    """The harmonic mean of precision and recall (None when either is undefined)."""
+    if precision is None or recall is None:
+        return None
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
 @dataclass
 class Counts:
     """True positives, false positives and false negatives of one class."""
@@ -181,10 +188,7 @@ class Counts:
 
     @property
     def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return f_score(self.precision, self.recall)
 
     @property
     def support(self) -> int:
@@ -215,10 +219,7 @@ class TopicCounts:
 
     @property
     def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return f_score(self.precision, self.recall)
 
 
 @dataclass
