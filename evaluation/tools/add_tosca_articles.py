@@ -23,7 +23,7 @@ EVAL = HERE.parent
 #: English Wikinews content became CC BY 2.5 on this day; before it, public domain.
 CC_BY_FROM = "2005-09-25"
 VIA = (
-    "Docma-TU/tosca commit ab9ec02, data/{set}.rda (English Wikinews Special:Export of the category "
+    "Docma-TU/tosca commit ab9ec02, data/{set}.rda record {tosca_id} (English Wikinews Special:Export of the category "
     "{category}; wiki markup stripped by tosca's reader, rendered to plain text by "
     "evaluation/tools/extract_tosca_wikinews.py; no paragraph breaks)"
 )
@@ -80,7 +80,7 @@ def main(candidates_path: str) -> int:
                 "licence": licence(record["published"]),
                 "published": record["published"],
                 "language": "en",
-                "via": VIA.format(set=record["set"], category=CATEGORY[record["set"]]),
+                "via": VIA.format(set=record["set"], tosca_id=tosca_id, category=CATEGORY[record["set"]]),
             }
         )
         topics.append({"id": article_id, "primary": f"medtop:{primary}", "accepted": accepted})

@@ -78,13 +78,20 @@ LEAD_RESIDUE = re.compile(
 
 def render(raw: str) -> str:
     text = WRAPPER.sub(" ", raw)
-    text = html.unescape(html.unescape(text))
+    for _ in range(3):  # entities were escaped up to three times ("&amp;amp;mdash;")
+        text = html.unescape(text)
+    text = re.sub(r"\[https?://\S+ ([^\]]+)\]", r"\1", text)  # external link: its label
+    text = re.sub(r"\[https?://\S+\]", "", text)
     text = text.replace("'''", "").replace("''", "")
     text = re.sub(r"\s+", " ", text).strip()
     text = SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = SPACE_AFTER_OPEN.sub(r"\1", text)
     text = re.sub(r"(\w) ('s|'|-)(?=\w|\s)", r"\1\2", text)
-    return LEAD_RESIDUE.sub("", text)
+    text = re.sub(r"\b([a-z]{3,}) s\b", r"\1s", text)  # "[[government]]s" → "government s"
+    text = text.replace("::", ": ")
+    text = re.sub(r"(?:\s\*)+\s*$|\s*Haveyoursay\s*$", "", text)  # list markers, talk banner
+    text = re.sub(r"(?<=\s)\*(?=\S)", "", text)
+    return LEAD_RESIDUE.sub("", text).strip()
 
 
 def damaged(raw: str, text: str) -> str | None:
