@@ -23,9 +23,9 @@ EVAL = HERE.parent
 #: English Wikinews content became CC BY 2.5 on this day; before it, public domain.
 CC_BY_FROM = "2005-09-25"
 VIA = (
-    "Docma-TU/tosca commit ab9ec02, data/{set}.rda record {tosca_id} (English Wikinews Special:Export of the category "
-    "{category}; wiki markup stripped by tosca's reader, rendered to plain text by "
-    "evaluation/tools/extract_tosca_wikinews.py; no paragraph breaks)"
+    "Docma-TU/tosca commit ab9ec02, data/{set}.rda record {tosca_id} (English Wikinews "
+    "Special:Export of the category {category}; wiki markup stripped by tosca's reader, "
+    "rendered to plain text by evaluation/tools/extract_tosca_wikinews.py; no paragraph breaks)"
 )
 CATEGORY = {"economy": "Economy_and_business", "politics": "Politics_and_conflicts"}
 
@@ -49,8 +49,7 @@ def main(candidates_path: str) -> int:
         record = json.loads(line)
         candidates.setdefault(record["tosca_id"], record)
     existing = [
-        json.loads(line)
-        for line in (EVAL / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        json.loads(line) for line in (EVAL / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     titles = {a["title"].casefold() for a in existing}
     hashes = {text_hash(a["body"]) for a in existing}

@@ -108,7 +108,7 @@ def load(path: Path) -> tuple[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parsed = rdata.read_rda(str(path))
-    (name, obj), = parsed.items()
+    ((name, obj),) = parsed.items()
     return str(name), obj
 
 
