@@ -7,6 +7,13 @@ selection), appends one line per article to ``evaluation/articles.jsonl`` and
 ``evaluation/topics.jsonl`` and prints the source address of every article added:
 
     .venv/bin/python evaluation/tools/add_tosca_articles.py candidates.jsonl >> claimed.txt
+
+The same tool appends articles of another copy: ``--selection <file.tsv>`` names the label file
+(its first column is the candidate's ``key``), and each candidate then carries its own
+``article_id``, ``source_url`` and ``via`` (as ``extract_vanatteveldt_wikinews.py`` writes them):
+
+    .venv/bin/python evaluation/tools/add_tosca_articles.py vat.jsonl \
+        --selection evaluation/tools/vanatteveldt_selection.tsv
 """
 
 from __future__ import annotations
@@ -43,11 +50,11 @@ def source_url(title: str) -> str:
     return "https://en.wikinews.org/wiki/" + quote(title.replace(" ", "_"), safe=",'()!*-._~:;@")
 
 
-def main(candidates_path: str) -> int:
+def main(candidates_path: str, selection: Path = HERE / "tosca_selection.tsv") -> int:
     candidates = {}
     for line in Path(candidates_path).read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        candidates.setdefault(record["tosca_id"], record)
+        candidates.setdefault(record.get("key", record.get("tosca_id")), record)
     existing = [
         json.loads(line) for line in (EVAL / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     ]
@@ -55,7 +62,7 @@ def main(candidates_path: str) -> int:
     hashes = {text_hash(a["body"]) for a in existing}
     ids = {a["id"] for a in existing}
     articles, topics = [], []
-    for line in (HERE / "tosca_selection.tsv").read_text(encoding="utf-8").splitlines():
+    for line in selection.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         tosca_id, primary, *rest = line.split("\t")
@@ -64,7 +71,7 @@ def main(candidates_path: str) -> int:
         digest = text_hash(record["body"])
         if record["title"].casefold() in titles or digest in hashes:
             raise SystemExit(f"duplicate: {tosca_id} {record['title']}")
-        article_id = "wikinews-tosca-" + tosca_id.removeprefix("ID")
+        article_id = record.get("article_id") or "wikinews-tosca-" + tosca_id.removeprefix("ID")
         if article_id in ids:
             raise SystemExit(f"duplicate id: {article_id}")
         titles.add(record["title"].casefold())
@@ -75,11 +82,12 @@ def main(candidates_path: str) -> int:
                 "id": article_id,
                 "title": record["title"],
                 "body": record["body"],
-                "source_url": source_url(record["title"]),
+                "source_url": record.get("source_url") or source_url(record["title"]),
                 "licence": licence(record["published"]),
                 "published": record["published"],
                 "language": "en",
-                "via": VIA.format(set=record["set"], tosca_id=tosca_id, category=CATEGORY[record["set"]]),
+                "via": record.get("via")
+                or VIA.format(set=record["set"], tosca_id=tosca_id, category=CATEGORY[record["set"]]),
             }
         )
         topics.append({"id": article_id, "primary": f"medtop:{primary}", "accepted": accepted})
@@ -96,4 +104,6 @@ def main(candidates_path: str) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[2] == "--selection":
+        raise SystemExit(main(sys.argv[1], Path(sys.argv[3])))
     raise SystemExit(main(sys.argv[1]))
