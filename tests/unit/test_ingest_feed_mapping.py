@@ -177,3 +177,42 @@ def test_content_digest_changes_with_the_text_not_with_ingest_time() -> None:
     corrected = item.article.model_copy(update={"title": "Cartoon of the day (corrected)"})
     assert content_digest(again) == item.digest
     assert content_digest(corrected) != item.digest
+
+
+@pytest.mark.parametrize("declaration", ["", "<?xml version='1.0'?>"])
+def test_utf8_feed_without_any_charset_fetched_over_http_is_utf8(declaration: str) -> None:
+    """No charset anywhere (no Content-Type, no encoding declaration) means XML's default, UTF-8 —
+    not HTTP's old ISO-8859-1 default, under which feedparser repaired element text but left
+    attributes and author names as mojibake ('ZÃ¼rich'; found with feedparser's encoding corpus,
+    ``no_content_type_default.xml``)."""
+    document = (
+        f"{declaration}<feed xmlns='http://www.w3.org/2005/Atom'><title>c</title><entry>"
+        "<id>urn:x:1</id><title>Zürich €5</title><link href='https://charset.example/1'/>"
+        "<category term='Zürich'/><author><name>Jörg Öhlin</name></author>"
+        "<summary>Große Straße</summary></entry></feed>"
+    ).encode()
+    feed = parse_feed(document, source="pub", url="https://charset.example/feed", content_type=None)
+    (item,) = feed.items
+    article = item.article
+    assert (article.title, article.body) == ("Zürich €5", "Große Straße")
+    assert (article.tags, article.authors) == (("Zürich",), ("Jörg Öhlin",))
+
+
+@pytest.mark.parametrize(
+    ("declared", "codec", "text"),
+    [
+        ("ms-cyrl", "cp1251", "Новости дня"),
+        ("winbaltrim", "cp1257", "Žinios"),
+        ("csmacintosh", "mac_roman", "Äpfel"),
+    ],
+)
+def test_charset_names_python_lacks_decode_by_the_codec_they_mean(
+    declared: str, codec: str, text: str
+) -> None:
+    """Microsoft/Apple charset names (found in feedparser's encoding corpus) were decoded as a guess."""
+    document = (
+        f"<?xml version='1.0' encoding='{declared}'?><rss version='2.0'><channel><title>c</title><item>"
+        f"<title>{text}</title><link>https://charset.example/1</link></item></channel></rss>"
+    ).encode(codec)
+    (item,) = parse_feed(document, source="pub", url="https://charset.example/feed").items
+    assert item.article.title == text
