@@ -61,8 +61,9 @@ async def test_an_undated_entry_moves_from_revision_0_to_1_when_edited() -> None
 
 
 async def test_a_link_change_under_the_same_url_guid_replaces_the_article() -> None:
-    """A FeedBurner item (non-permalink guid in URL form): its id follows the article URL (as a push
-    would), and when the URL changes under the same guid the poller keeps the id it published."""
+    """A FeedBurner item (non-permalink guid in URL form): its id comes from the guid, so when the URL
+    changes under the same guid the id stays — also for a poller that never saw the first version
+    (a restart, another replica): no memory of guids is involved."""
     feed = (FEEDS / "identity.xml").read_text()
     published = Collected()
     async with serving(FeedServer(body=feed)) as server, httpx.AsyncClient(trust_env=False) as client:
@@ -72,9 +73,12 @@ async def test_a_link_change_under_the_same_url_guid_replaces_the_article() -> N
         server.body = feed.replace("2025/01/06/proxy-story/", "2025/01/06/proxy-story-updated/")
         server.etag = '"v2"'
         assert (await poller.poll_once(local(server))).published == 1
+        fresh = Collected()
+        await FeedPoller([local(server)], fresh, client=client).poll_once(local(server))
     (moved,) = published.batches[1]
     assert moved.url.endswith("/proxy-story-updated/")
     assert (moved.id, moved.revision) == (first.id, first.revision + 1)
+    assert {a.title: a.id for a in fresh.batches[0]}["Via a feed proxy"] == first.id
 
 
 async def test_a_dripping_server_is_cut_at_the_overall_deadline() -> None:

@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from newsflow.ingest import feed_charsets
 from newsflow.ingest.contract import default_revision, scoped_id
 from newsflow.ingest.feed_dates import entry_dates
-from newsflow.ingest.feed_identity import distinct_ids, entry_url, local_id
+from newsflow.ingest.feed_identity import entry_url, local_id
 from newsflow.ingest.html_text import neutralise_markup, plain_text
 from newsflow.models import RawArticle, utcnow
 
@@ -247,8 +247,8 @@ def parse_feed(
 ) -> ParsedFeed:
     """The articles of a feed document fetched from ``url`` with ``content_type`` (both optional).
 
-    Entries whose ids collide while their guids differ are told apart
-    (:func:`newsflow.ingest.feed_identity.distinct_ids`).
+    Ids come from each entry alone (:func:`newsflow.ingest.feed_identity.guid_id`): entries that share
+    a link but not a guid are distinct articles; an entry listed twice under one guid is one article.
     """
     parsed = read_document(content, url=url, content_type=content_type)
     language = parsed.feed.get("language")
@@ -268,10 +268,6 @@ def parse_feed(
         except ValueError as exc:
             errors.append(f"entry {index}: {exc}")
         warnings.extend(f"entry {index}: {reason}" for reason in refused)
-    ids = distinct_ids([a.id for a in articles], guids)
-    distinct = [
-        a if a.id == i else a.model_copy(update={"id": i}) for a, i in zip(articles, ids, strict=True)
-    ]
-    items = [FeedItem(a, content_digest(a), g) for a, g in zip(distinct, guids, strict=True)]
+    items = [FeedItem(a, content_digest(a), g) for a, g in zip(articles, guids, strict=True)]
     is_feed = bool(parsed.get("version")) or bool(parsed.entries)
     return ParsedFeed(items, errors, warnings, is_feed, len(parsed.entries))
