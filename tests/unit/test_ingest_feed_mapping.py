@@ -98,6 +98,20 @@ def test_ids_come_from_the_entry_alone_whatever_else_the_feed_lists() -> None:
     assert len(alone) == len(full) - 1
 
 
+def test_a_link_change_with_the_same_guid_keeps_the_id() -> None:
+    """Two parses that share nothing (no poller memory): the moved story keeps its id by its guid."""
+    original = (FEEDS / "identity.xml").read_bytes()
+    moved = original.replace(b"2025/01/06/guid-story.html", b"2025/01/06/guid-story-updated.html")
+    moved = moved.replace(b"2025/01/06/proxy-story/", b"2025/01/06/proxy-story-updated/")
+    moved = moved.replace(
+        b"<link>https://identity.example/live/budget<", b"<link>https://identity.example/live/budget-2<"
+    )
+    assert moved.count(b"live/budget-2") == 2
+    before = {i.article.title: i.article.id for i in parse_feed(original, source="idn").items}
+    after = {i.article.title: i.article.id for i in parse_feed(moved, source="idn").items}
+    assert before == after
+
+
 @pytest.mark.parametrize(
     ("guid", "expected"),
     [
