@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka.errors import KafkaConnectionError
 
 from newsflow.ingest.feed_poller import FeedPoller
 from newsflow.ingest.feed_schedule import FeedSchedule, assigned_feeds
+from newsflow.ingest.feed_state import MemoryFeedState, Seen
 from newsflow.ingest.feeds import DECODE_STEP, BoundedDecoder, FeedError
 from newsflow.ingest.metrics import IngestMetrics
 from newsflow.ingest.settings import FeedConfig, IngestSettings
@@ -221,3 +224,34 @@ def test_a_failing_feed_backs_off_and_recovers() -> None:
     assert (schedule.wait("a", 100), schedule.wait("b", 100)) == (60, 0)  # a backs off until 160
     schedule.succeeded("a", 160)
     assert schedule.failures["a"] == 0 and schedule.wait("a", 160) == 10
+
+
+class _UnreadableOnce(MemoryFeedState):
+    """A state store that cannot be read the first time (Kafka away at start)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    async def load(self, sources: Collection[str]) -> dict[str, Seen]:
+        self.loads += 1
+        if self.loads == 1:
+            raise KafkaConnectionError("broker away")
+        return await super().load(sources)
+
+
+async def test_a_feed_is_not_polled_while_its_revision_memory_cannot_be_read(feed_server: FeedServer) -> None:
+    """Polling without the memory would republish corrections at their date revisions (lost in the
+    index): the poll fails with reason ``state`` and the feed backs off until the store answers."""
+    published = Collected()
+    store = _UnreadableOnce()
+    store.entries["example:urn:1"] = Seen(revision=1 << 50, digest="x")  # a later revision, published before
+    async with httpx.AsyncClient(trust_env=False) as client:
+        poller = FeedPoller([local(feed_server)], published, client=client, store=store)
+        with pytest.raises(FeedError) as failed:
+            await poller.poll_once(local(feed_server))
+        assert failed.value.reason == "state" and published.batches == [] and feed_server.requests == []
+        assert (await poller.poll_once(local(feed_server))).published == 2
+    first = {a.id: a for a in published.batches[0]}["example:urn:1"]
+    assert first.revision == (1 << 50) + 1  # continues the stored revision (the digest differs)
+    assert store.entries["example:urn:1"].revision == first.revision  # written back after the publish
