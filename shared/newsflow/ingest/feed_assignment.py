@@ -151,7 +151,7 @@ class GroupAssignment:
                 backoff.reset()
                 while not stop.is_set():
                     await consumer.getmany(timeout_ms=1000)  # empty topic: this only keeps membership
-            except (KafkaError, OSError) as exc:
+            except Exception as exc:  # Kafka away, or anything else: the membership must come back
                 self._assign(set())
                 delay = backoff.next_delay()
                 log.warning("feed assignment lost group=%s error=%r retry_in_s=%.0f", self.group, exc, delay)
