@@ -14,8 +14,10 @@ judged against a reference read straight from the XML text by this script (not b
   (``content:encoded``, Atom ``content``, ``description``/``summary``, item-level
   ``media:description``; captions excluded);
 * ids: distinct ids per feed; URLs that are redirect wrappers or keep feed-only parameters;
-  the id a pushed copy would get (``url`` = the article's canonical URL, or ``id`` = a non-URL guid)
-  equals the polled id;
+  the id a pushed copy would get equals the polled id — by the newsroom rule of the code measured
+  (now: ``url`` = the article's canonical URL and ``guid`` = the item's guid, through the HTTP
+  contract; before ``guid`` existed: the URL, or ``id`` = a non-URL guid), and for a push of the URL
+  alone;
 * charsets: eight one-item probes written here (Cyrillic, Japanese, Chinese, Korean, Greek, Arabic,
   Latin-1), each encoded in its charset, declared only in the HTTP ``Content-Type``, with no XML
   declaration: decoded title equal to the text (before this change the poller passed bytes only);
