@@ -258,3 +258,16 @@ def test_charset_names_python_lacks_decode_by_the_codec_they_mean(
     ).encode(codec)
     (item,) = parse_feed(document, source="pub", url="https://charset.example/feed").items
     assert item.article.title == text
+
+
+@pytest.mark.parametrize("guid", ["http://[", "http://[::1/a#x", "http://x:99999/a"])
+def test_a_guid_that_only_looks_like_a_url_is_hashed_not_an_error(guid: str) -> None:
+    """Invalid hosts or ports must not turn an HTTP push into a 500 (or refuse a feed entry)."""
+    assert guid_id(guid).startswith("g-")
+    pushed = ArticleIn(url="https://example.com/a", guid=guid, title="t", body="b")
+    assert to_raw(pushed, "pub").id == f"pub:{guid_id(guid)}"
+
+
+def test_a_blank_guid_is_refused_over_http() -> None:
+    with pytest.raises(ValueError, match="must not be blank"):
+        ArticleIn(url="https://example.com/a", guid="   ", title="t", body="b")

@@ -165,6 +165,13 @@ class ArticleIn(BaseModel):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
     tags: list[ShortText] = Field(default_factory=list, max_length=100)
 
+    @field_validator("guid")
+    @classmethod
+    def _guid_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:

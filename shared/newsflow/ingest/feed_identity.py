@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from newsflow.ingest.contract import TRACKING_PARAMS, derive_id
 from newsflow.models import PUBLISHER_ID_PATTERN
@@ -48,8 +48,16 @@ _PUBLISHER_ID = re.compile(PUBLISHER_ID_PATTERN)
 
 def is_http_url(value: str) -> bool:
     """Whether ``value`` is an absolute http(s) URL with a host."""
-    parts = urlsplit(value)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and _port_ok(parts)
+    except ValueError:  # an invalid IPv6 host: not a URL
+        return False
+
+
+def _port_ok(parts: SplitResult) -> bool:
+    parts.port  # noqa: B018 - raises ValueError on an invalid port
+    return True
 
 
 def is_feed_proxy(url: str) -> bool:
