@@ -9,7 +9,7 @@ NF     := $(VENV)/bin/newsflow
 STAMP  := $(VENV)/.installed
 RUN_DIR ?= .newsflow
 
-.PHONY: help install run stop status test test-unit test-integration test-faults lint bench eval stack-up stack-down schemas clean
+.PHONY: help install feed-corpus run stop status test test-unit test-integration test-faults lint bench eval stack-up stack-down schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install newsflow with its dev tools and the spaCy model
+install: $(STAMP) feed-corpus ## create .venv and install newsflow with its dev tools and the spaCy model
+
+feed-corpus: $(STAMP) ## fetch feedparser's encoding test corpus (sdist from PyPI) into .venv, once
+	$(PY) scripts/fetch_feed_corpus.py
 
 run: $(STAMP) ## start Kafka + Elasticsearch + the three services, ingest seeds/, print a report
 	$(NF) run --run-dir $(RUN_DIR)
@@ -37,10 +40,10 @@ stack-up: $(STAMP) ## start only the local Kafka + Elasticsearch (no Docker need
 stack-down: $(STAMP) ## stop the local Kafka + Elasticsearch
 	$(NF) stack down --run-dir $(RUN_DIR)/stack
 
-test: $(STAMP) ## the whole suite: unit, integration and fault tests against real Kafka + Elasticsearch
+test: $(STAMP) feed-corpus ## the whole suite: unit, integration and fault tests against real Kafka + Elasticsearch
 	$(PY) -m pytest -ra
 
-test-unit: $(STAMP) ## unit and deploy-manifest tests only (no Kafka, no Elasticsearch)
+test-unit: $(STAMP) feed-corpus ## unit and deploy-manifest tests only (no Kafka, no Elasticsearch)
 	$(PY) -m pytest -ra tests/unit tests/deploy
 
 test-integration: $(STAMP) ## integration tests only

@@ -14,8 +14,10 @@ judged against a reference read straight from the XML text by this script (not b
   (``content:encoded``, Atom ``content``, ``description``/``summary``, item-level
   ``media:description``; captions excluded);
 * ids: distinct ids per feed; URLs that are redirect wrappers or keep feed-only parameters;
-  the id a pushed copy would get (``url`` = the article's canonical URL, or ``id`` = a non-URL guid)
-  equals the polled id;
+  the id a pushed copy would get equals the polled id — by the newsroom rule of the code measured
+  (now: ``url`` = the article's canonical URL and ``guid`` = the item's guid, through the HTTP
+  contract; before ``guid`` existed: the URL, or ``id`` = a non-URL guid), and for a push of the URL
+  alone;
 * charsets: eight one-item probes written here (Cyrillic, Japanese, Chinese, Korean, Greek, Arabic,
   Latin-1), each encoded in its charset, declared only in the HTTP ``Content-Type``, with no XML
   declaration: decoded title equal to the text (before this change the poller passed bytes only);
@@ -44,7 +46,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
-from newsflow.ingest.contract import derive_id, scoped_id
+from newsflow.ingest.contract import ArticleIn, derive_id, scoped_id, to_raw
 from newsflow.ingest.html_text import plain_text
 
 try:  # after: the mapping module (importing it teaches feedparser to keep captions apart)
@@ -185,11 +187,22 @@ def _reference_url(ref: Reference) -> str | None:
     return None
 
 
-def pushed_ids(ref: Reference) -> set[str]:
-    ids = set()
+def url_pushed_id(ref: Reference) -> str | None:
+    """The id a push of the item's canonical article URL alone (no ``id``, no ``guid``) gets."""
     url = reference_url(ref)
-    if url:
-        ids.add(scoped_id(SOURCE, derive_id(url)))
+    return scoped_id(SOURCE, derive_id(url)) if url else None
+
+
+def pushed_ids(ref: Reference) -> set[str]:
+    """The ids a push following docs/ingest.md gets: now the URL plus the item's guid as ``guid``,
+    through the HTTP contract's own code; before ``guid`` existed, the URL, or a non-URL guid as ``id``."""
+    url = reference_url(ref)
+    if not url:
+        return set()
+    if "guid" in ArticleIn.model_fields:
+        pushed = ArticleIn(url=url, guid=ref.guid.strip() or None, title="pushed", body="pushed")
+        return {to_raw(pushed, SOURCE).id}
+    ids = {scoped_id(SOURCE, derive_id(url))}
     if ref.guid and not _is_http(ref.guid) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}", ref.guid):
         ids.add(scoped_id(SOURCE, ref.guid))
     return ids
@@ -228,6 +241,7 @@ class FeedFigures:
     url_feed_params: int = 0
     push_checked: int = 0
     push_same_id: int = 0
+    push_url_same_id: int = 0
     dated: int = 0
     published: int = 0
     offset_checked: int = 0
@@ -237,7 +251,10 @@ class FeedFigures:
 
 def map_entries(content: bytes) -> tuple[list[Any], list[str]]:
     """One article (or None) per feedparser entry, as the poller maps them."""
-    parsed: Any = feedparser.parse(io.BytesIO(content))
+    if hasattr(mapping, "read_document"):  # the mapping's own reading (charset defaults)
+        parsed: Any = mapping.read_document(content)
+    else:
+        parsed = feedparser.parse(io.BytesIO(content))
     language = parsed.feed.get("language")
     articles: list[Any] = []
     errors: list[str] = []
@@ -247,7 +264,7 @@ def map_entries(content: bytes) -> tuple[list[Any], list[str]]:
         except ValueError as exc:
             articles.append(None)
             errors.append(f"entry {index}: {exc}")
-    if NEW:
+    if hasattr(mapping, "distinct_ids"):  # session 3 told colliding ids apart per document
         kept = [a for a in articles if a is not None]
         guids = [
             str(e.get("id") or "") for e, a in zip(parsed.entries, articles, strict=True) if a is not None
@@ -304,6 +321,7 @@ def evaluate(path: Path) -> FeedFigures:
         if pushed:
             figures.push_checked += 1
             figures.push_same_id += article.id in pushed
+            figures.push_url_same_id += article.id == url_pushed_id(ref)
         if ref.dates and article.published_at is not None:
             figures.published += 1
         raw = next((ref.dates[t] for t in FIRST_DATES if t in ref.dates), None) or next(
@@ -353,6 +371,7 @@ COLUMNS = (
     ("url_redirect", "redirect"),
     ("url_feed_params", "params"),
     ("push_same_id", "push=poll"),
+    ("push_url_same_id", "url-only push=poll"),
     ("push_checked", "of"),
     ("published", "dated→pub"),
     ("dated", "of"),

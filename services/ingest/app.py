@@ -19,8 +19,9 @@ from fastapi import FastAPI, Request, Response
 
 from newsflow.ingest.accept import Refused
 from newsflow.ingest.auth import ReloadingKeyStore, ReplayCache
+from newsflow.ingest.feed_assignment import FeedAssignment, GroupAssignment, StaticAssignment
 from newsflow.ingest.feed_poller import FeedPoller
-from newsflow.ingest.feed_schedule import assigned_feeds
+from newsflow.ingest.feed_state import KafkaFeedState
 from newsflow.ingest.feed_workers import ProcessFeedParser
 from newsflow.ingest.metrics import IngestMetrics
 from newsflow.ingest.publisher import ArticlePublisher
@@ -40,11 +41,26 @@ Kafka is unavailable; 429 with ``Retry-After`` when too many writes are in fligh
 """
 
 
+def _assignment(settings: IngestSettings, kafka: KafkaSettings, topics: TopicSettings) -> FeedAssignment:
+    if settings.feed_assignment == "static":
+        return StaticAssignment(settings.feed_replica_index, settings.feed_replica_count)
+    return GroupAssignment(
+        kafka,
+        settings.feed_group_topic,
+        settings.feed_group,
+        create=settings.create_topics,
+        replication_factor=topics.replication_factor,
+    )
+
+
 @asynccontextmanager
-async def _feeds(settings: IngestSettings, state: IngestState) -> AsyncIterator[None]:
+async def _feeds(
+    settings: IngestSettings, state: IngestState, kafka: KafkaSettings, topics: TopicSettings
+) -> AsyncIterator[None]:
     """Poll this replica's share of the configured feeds in the background while the app runs
-    (parsing in a worker process, so the API's event loop never waits for a parse)."""
-    feeds = assigned_feeds(settings.feeds, settings.feed_replica_index, settings.feed_replica_count)
+    (parsing in a worker process, so the API's event loop never waits for a parse); the share comes
+    from the feed assignment, the revision memory from the feed state topic."""
+    feeds = settings.feeds
     if not feeds:
         yield
         return
@@ -54,12 +70,19 @@ async def _feeds(settings: IngestSettings, state: IngestState) -> AsyncIterator[
         state.metrics.accepted(len(deliveries), reason="feed")
         return deliveries
 
+    assignment = _assignment(settings, kafka, topics)
+    store = KafkaFeedState(
+        kafka,
+        settings.feed_state_topic,
+        create=settings.create_topics,
+        replication_factor=topics.replication_factor,
+    )
     log.info(
-        "feed poller started feeds=%d of %d replica=%d/%d",
+        "feed poller started feeds=%d assignment=%s",
         len(feeds),
-        len(settings.feeds),
-        settings.feed_replica_index,
-        settings.feed_replica_count,
+        settings.feed_assignment
+        if settings.feed_assignment == "group"
+        else f"static {settings.feed_replica_index}/{settings.feed_replica_count}",
     )
     stop = asyncio.Event()
     parser = ProcessFeedParser(workers=settings.feed_parser_processes)
@@ -76,15 +99,21 @@ async def _feeds(settings: IngestSettings, state: IngestState) -> AsyncIterator[
             concurrency=settings.feed_concurrency,
             parse=parser,
             metrics=state.metrics,
+            store=store,
+            assignment=assignment,
         )
         task = asyncio.create_task(poller.run(stop), name="feed-poller")
         try:
             yield
         finally:
             stop.set()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            try:
+                await asyncio.wait_for(task, timeout=10)  # leaves the group cleanly
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await store.close()
             await asyncio.to_thread(parser.close)
 
 
@@ -122,7 +151,7 @@ def create_app(
         # of the collector's full passes, which otherwise stall the event loop for tens of ms.
         gc.freeze()
         try:
-            async with _feeds(settings, state):
+            async with _feeds(settings, state, kafka, topics):
                 log.info("ingest started topic=%s feeds=%d", topics.raw, len(settings.feeds))
                 yield
         finally:

@@ -135,12 +135,17 @@ def make_consumer(
 
 async def ensure_topics(kafka: KafkaSettings, topics: TopicSettings) -> list[str]:
     """Create the raw, enriched and DLQ topics if they do not exist; return the names created."""
+    return await ensure_topic_specs(kafka, topic_specs(topics))
+
+
+async def ensure_topic_specs(kafka: KafkaSettings, specs: Sequence[TopicSpec]) -> list[str]:
+    """Create the topics of ``specs`` that do not exist; return the names created."""
     admin = AIOKafkaAdminClient(**connection_kwargs(kafka), client_id=f"{kafka.client_id}-admin")
     await admin.start()
     created: list[str] = []
     try:
         existing = set(await admin.list_topics())
-        for spec in topic_specs(topics):
+        for spec in specs:
             if spec.name in existing:
                 continue
             new = NewTopic(spec.name, spec.partitions, spec.replication_factor, topic_configs=spec.config)

@@ -256,3 +256,11 @@ def test_build_contexts_point_at_the_service_dockerfiles(compose: Config) -> Non
         assert (ROOT / build["context"]).resolve() == ROOT, "build context must be the repo root"
     missing = sorted(str(p.relative_to(ROOT)) for p in set(dockerfiles.values()) if not p.exists())
     assert not missing, f"compose builds from Dockerfiles that do not exist: {missing}"
+
+
+def test_ingest_replicas_split_the_feeds_through_one_group(compose: Config) -> None:
+    """`docker compose up --scale ingest=N` (with a free host port) must give each feed one poller."""
+    env = _env(compose["services"]["ingest"])
+    assert env["NEWSFLOW_INGEST_FEED_ASSIGNMENT"] == "group"
+    assert env["NEWSFLOW_INGEST_FEED_GROUP"] == "newsflow-ingest-feeds"
+    assert "NEWSFLOW_INGEST_FEED_REPLICA_INDEX" not in env  # one value would be shared by every copy

@@ -26,6 +26,7 @@ import yaml
 
 from newsflow.enrich.settings import EnrichmentSettings
 from newsflow.ingest.auth import KeysFile
+from newsflow.ingest.settings import IngestSettings
 from newsflow.settings import ElasticsearchSettings, TopicSettings
 from tests.deploy.settings_check import settings_problems
 from tests.support.ci import unavailable
@@ -424,3 +425,21 @@ def test_every_newsflow_variable_is_read_by_the_code(target: Path) -> None:
         for container in pod["containers"]:
             env = {**shared, **env_of(container)}
             assert settings_problems(env) == [], f"{name}/{container['name']}"
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=TARGET_IDS)
+def test_ingest_replicas_split_the_feeds_so_each_has_one_poller(target: Path) -> None:
+    """Several ingest replicas of one Deployment must not each poll every feed: a static split would
+    need a per-pod index a Deployment cannot give, so the manifests select the Kafka-group assignment
+    (any replica count), with one group for all replicas."""
+    docs = render(target)
+    deployment = by_kind(docs, "Deployment")["ingest"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = {**config(docs), **env_of(container)}
+    prefix = "NEWSFLOW_INGEST_"
+    settings = IngestSettings(
+        **{k.removeprefix(prefix).lower(): v for k, v in env.items() if k.startswith(prefix)}
+    )
+    assert deployment["spec"].get("replicas", 1) >= 1  # whatever the count (base: 2)
+    assert settings.feed_assignment == "group"
+    assert settings.feed_group and "FEED_REPLICA_INDEX" not in " ".join(env)

@@ -64,13 +64,17 @@ FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"
 
 async def test_a_pushed_and_a_polled_copy_of_a_story_share_one_id(ingest_app: IngestFactory) -> None:
     """Each story of the identity reproduction (feed proxy with origLink, redirect wrapper, feed-only
-    parameters, non-URL guid) pushed as a newsroom would — its URL, or its guid as ``id`` — lands on
-    the key the poller gives it."""
+    parameters, non-URL guid) pushed as docs/ingest.md tells a newsroom to — its URL, and the guid the
+    feed lists it under as ``guid`` (or a guid that fits the id pattern as ``id``) — lands on the key
+    the poller gives it."""
     async with serving(FeedServer(payload=(FEEDS / "identity.xml").read_bytes())) as server:
         feed = FeedConfig(url=server.url, source="acme", allow_private=True)  # loopback allowed explicitly
         async with ingest_app(partitions=1, feeds=(feed,), feed_interval_s=600) as ingest:
             pushes = [
-                {"url": "https://identity.example/2025/01/06/proxy-story/"},
+                {
+                    "url": "https://identity.example/2025/01/06/proxy-story/",
+                    "guid": "https://identity.example/?p=1001",
+                },
                 {"url": "https://identity.example/2025/01/06/wrapped-story/"},
                 {"url": "https://identity.example/2025/01/06/params-story.html"},
                 {"id": "story-20250106-77", "url": "https://identity.example/2025/01/06/guid-story.html"},

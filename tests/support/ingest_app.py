@@ -83,7 +83,12 @@ def ingest_app(kafka_bootstrap: str, unique_name: Callable[..., str], tmp_path: 
         topics = TopicSettings(
             raw=topic, enriched=f"{topic}-enriched", dlq=f"{topic}-dlq", partitions=partitions
         )
-        settings = IngestSettings(api_keys_file=keys_file, startup_wait_s=30, **overrides)
+        feed_topics = {  # each app its own feed group and memory (tests share one broker)
+            "feed_group": f"{topic}-feeds",
+            "feed_group_topic": f"{topic}-feeds-assign",
+            "feed_state_topic": f"{topic}-feeds-state",
+        }
+        settings = IngestSettings(api_keys_file=keys_file, startup_wait_s=30, **{**feed_topics, **overrides})
         app = create_app(settings, kafka, topics)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)

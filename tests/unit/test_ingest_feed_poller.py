@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka.errors import KafkaConnectionError
 
 from newsflow.ingest.feed_poller import FeedPoller
 from newsflow.ingest.feed_schedule import FeedSchedule, assigned_feeds
+from newsflow.ingest.feed_state import MemoryFeedState, Seen
 from newsflow.ingest.feeds import DECODE_STEP, BoundedDecoder, FeedError
 from newsflow.ingest.metrics import IngestMetrics
 from newsflow.ingest.settings import FeedConfig, IngestSettings
@@ -61,8 +64,9 @@ async def test_an_undated_entry_moves_from_revision_0_to_1_when_edited() -> None
 
 
 async def test_a_link_change_under_the_same_url_guid_replaces_the_article() -> None:
-    """A FeedBurner item (non-permalink guid in URL form): its id follows the article URL (as a push
-    would), and when the URL changes under the same guid the poller keeps the id it published."""
+    """A FeedBurner item (non-permalink guid in URL form): its id comes from the guid, so when the URL
+    changes under the same guid the id stays — also for a poller that never saw the first version
+    (a restart, another replica): no memory of guids is involved."""
     feed = (FEEDS / "identity.xml").read_text()
     published = Collected()
     async with serving(FeedServer(body=feed)) as server, httpx.AsyncClient(trust_env=False) as client:
@@ -72,9 +76,12 @@ async def test_a_link_change_under_the_same_url_guid_replaces_the_article() -> N
         server.body = feed.replace("2025/01/06/proxy-story/", "2025/01/06/proxy-story-updated/")
         server.etag = '"v2"'
         assert (await poller.poll_once(local(server))).published == 1
+        fresh = Collected()
+        await FeedPoller([local(server)], fresh, client=client).poll_once(local(server))
     (moved,) = published.batches[1]
     assert moved.url.endswith("/proxy-story-updated/")
     assert (moved.id, moved.revision) == (first.id, first.revision + 1)
+    assert {a.title: a.id for a in fresh.batches[0]}["Via a feed proxy"] == first.id
 
 
 async def test_a_dripping_server_is_cut_at_the_overall_deadline() -> None:
@@ -217,3 +224,34 @@ def test_a_failing_feed_backs_off_and_recovers() -> None:
     assert (schedule.wait("a", 100), schedule.wait("b", 100)) == (60, 0)  # a backs off until 160
     schedule.succeeded("a", 160)
     assert schedule.failures["a"] == 0 and schedule.wait("a", 160) == 10
+
+
+class _UnreadableOnce(MemoryFeedState):
+    """A state store that cannot be read the first time (Kafka away at start)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    async def load(self, sources: Collection[str]) -> dict[str, Seen]:
+        self.loads += 1
+        if self.loads == 1:
+            raise KafkaConnectionError("broker away")
+        return await super().load(sources)
+
+
+async def test_a_feed_is_not_polled_while_its_revision_memory_cannot_be_read(feed_server: FeedServer) -> None:
+    """Polling without the memory would republish corrections at their date revisions (lost in the
+    index): the poll fails with reason ``state`` and the feed backs off until the store answers."""
+    published = Collected()
+    store = _UnreadableOnce()
+    store.entries["example:urn:1"] = Seen(revision=1 << 50, digest="x")  # a later revision, published before
+    async with httpx.AsyncClient(trust_env=False) as client:
+        poller = FeedPoller([local(feed_server)], published, client=client, store=store)
+        with pytest.raises(FeedError) as failed:
+            await poller.poll_once(local(feed_server))
+        assert failed.value.reason == "state" and published.batches == [] and feed_server.requests == []
+        assert (await poller.poll_once(local(feed_server))).published == 2
+    first = {a.id: a for a in published.batches[0]}["example:urn:1"]
+    assert first.revision == (1 << 50) + 1  # continues the stored revision (the digest differs)
+    assert store.entries["example:urn:1"].revision == first.revision  # written back after the publish

@@ -144,6 +144,14 @@ class ArticleIn(BaseModel):
         default=None,
         description="Publisher's stable id (else derived from url); stored as '<source>:<id>'",
     )
+    guid: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="The guid / Atom id your RSS/Atom feed lists this article under: when `id` is "
+        "absent the id is derived from it as the feed poller derives it, so a pushed and a polled "
+        "copy are one article",
+    )
     url: str = Field(min_length=8, max_length=2048, description="Canonical http(s) URL of the article")
     title: str = Field(min_length=1, max_length=1000)
     body: str = Field(description="Plain text or HTML (converted to text; scripts and styles dropped)")
@@ -156,6 +164,13 @@ class ArticleIn(BaseModel):
     section: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
     tags: list[ShortText] = Field(default_factory=list, max_length=100)
+
+    @field_validator("guid")
+    @classmethod
+    def _guid_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value
 
     @field_validator("url")
     @classmethod
@@ -179,8 +194,15 @@ class ArticleIn(BaseModel):
         return value
 
     def publisher_id(self) -> str:
-        """The publisher's id of this article: the given ``id``, else derived from the URL (unscoped)."""
-        return self.id or derive_id(self.url)
+        """The publisher's id of this article (unscoped): the given ``id``, else derived from the
+        ``guid`` exactly as the feed poller derives it, else from the URL."""
+        if self.id:
+            return self.id
+        if self.guid:
+            from newsflow.ingest.feed_identity import guid_id  # the feed rule (it imports this module)
+
+            return guid_id(self.guid)
+        return derive_id(self.url)
 
 
 class RetractionIn(BaseModel):

@@ -8,25 +8,26 @@ are resolved against the entry's base (``xml:base``, the feed URL). Tracking par
 (:data:`newsflow.ingest.contract.TRACKING_PARAMS`, ``utm_*``) and the feed-only parameters of
 :data:`FEED_ONLY_PARAMS` are removed; nothing else of the URL changes.
 
-Publisher id (before scoping by source), chosen so that a pushed copy of the article gets the polled
-copy's id: a guid / Atom id that is not a URL is the id itself when it fits the id pattern
-(``urn:1``, ``23246627``, ``tag:e1``; push it as ``id``); otherwise the id is derived from the article
-URL above, exactly as :func:`~newsflow.ingest.contract.derive_id` derives it for a pushed article
-(``url`` = that URL, no ``id``). A guid in URL form (a permalink, or an id such as ``?p=446154``), or
-one that fits no id (``tag:example.com,2025:/1``), therefore does not make the id; it still tells
-entries apart that share a link (:func:`distinct_ids`), and the poller keeps an id per guid, so a link
-that changes under the same guid keeps its id while the poller runs
-(:mod:`newsflow.ingest.feed_poller`). An entry without any http(s) URL is refused, as over HTTP.
+Publisher id (before scoping by source), derived from the entry alone — no memory, the same on every
+replica and after a restart (:func:`guid_id`): the **identity key** is the entry's guid / Atom id when
+it has one (the publisher's promise of a stable identity: a link that changes under the same guid keeps
+the id), else its article URL. A key that is an http(s) URL gives the id a push of that URL gets
+(:func:`~newsflow.ingest.contract.derive_id` of the URL above's canonical form, redirect wrapper
+unwrapped, tracking and feed-only parameters removed), plus ``-`` + 8 hex digits of its fragment's
+SHA-256 when it has one (``…/live#10``: another entry on the same page); a key that fits the id
+pattern is the id itself (``urn:1``, ``23246627``); any other key (``tag:example.com,2025:/1``) is
+``g-`` + 32 hex digits of its SHA-256. A newsroom pushing the same story sends the guid as ``guid``
+(or, for a guid that fits, as ``id``; a permalink guid equal to the article URL needs neither), and
+the HTTP API derives the id with this same function. An entry without any http(s) URL is refused, as
+over HTTP.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from newsflow.ingest.contract import TRACKING_PARAMS, derive_id
 from newsflow.models import PUBLISHER_ID_PATTERN
@@ -47,8 +48,16 @@ _PUBLISHER_ID = re.compile(PUBLISHER_ID_PATTERN)
 
 def is_http_url(value: str) -> bool:
     """Whether ``value`` is an absolute http(s) URL with a host."""
-    parts = urlsplit(value)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and _port_ok(parts)
+    except ValueError:  # an invalid IPv6 host: not a URL
+        return False
+
+
+def _port_ok(parts: SplitResult) -> bool:
+    parts.port  # noqa: B018 - raises ValueError on an invalid port
+    return True
 
 
 def is_feed_proxy(url: str) -> bool:
@@ -123,25 +132,22 @@ def entry_url(entry: Any, feed_url: str | None = None) -> str | None:
     return proxied
 
 
+def guid_id(guid: str) -> str:
+    """The publisher id (unscoped) of an entry whose guid / Atom id is ``guid`` (module docstring)."""
+    key = guid.strip()
+    if is_http_url(key):
+        article_id = derive_id(clean_url(unwrap(key)))
+        fragment = urlsplit(key).fragment
+        if fragment:
+            article_id = f"{article_id}-{hashlib.sha256(fragment.encode()).hexdigest()[:8]}"
+        return article_id
+    if _PUBLISHER_ID.fullmatch(key):
+        return key
+    return "g-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
 def local_id(entry: Any, url: str) -> str:
-    """The publisher id (unscoped) of an entry whose article URL is ``url``: from its guid, else from
-    ``url``."""
+    """The publisher id (unscoped) of an entry whose article URL is ``url``: from its guid / Atom id,
+    else from ``url``."""
     guid = str(entry.get("id") or "").strip()
-    if guid and not is_http_url(guid) and _PUBLISHER_ID.fullmatch(guid):
-        return guid
-    return derive_id(url)
-
-
-def distinct_ids(ids: Sequence[str], guids: Sequence[str]) -> list[str]:
-    """``ids`` where entries with one id but different guids are told apart: the entry with the
-    smallest guid keeps the id, each other one gets ``-`` + 8 hex digits of its guid's SHA-256."""
-    groups: dict[str, set[str]] = defaultdict(set)
-    for article_id, guid in zip(ids, guids, strict=True):
-        groups[article_id].add(guid)
-    result: list[str] = []
-    for article_id, guid in zip(ids, guids, strict=True):
-        shared = groups[article_id]
-        if len(shared) > 1 and guid != min(shared):
-            article_id = f"{article_id[:190]}-{hashlib.sha256(guid.encode()).hexdigest()[:8]}"
-        result.append(article_id)
-    return result
+    return guid_id(guid) if guid else derive_id(url)

@@ -9,7 +9,8 @@
 * **Text**: values declared ``text`` stay text (a mention of ``<script>`` is neutralised, not parsed);
   ``html``/``xhtml`` is converted; a doubly escaped character reference (``&#39;``) is decoded once more.
 * **Links and charset**: the feed URL is the base for relative links (with ``xml:base``), and the HTTP
-  ``Content-Type`` (with its charset) is given to feedparser, which decodes by it.
+  ``Content-Type`` (with its charset) is given to feedparser, which decodes by it; without one the
+  document is read as ``application/xml`` (its own declaration, else UTF-8: :data:`NO_CONTENT_TYPE`).
 * **Identity** (:mod:`newsflow.ingest.feed_identity`) and **dates**
   (:mod:`newsflow.ingest.feed_dates`) have modules of their own.
 
@@ -31,14 +32,19 @@ import feedparser
 from feedparser.namespaces import mediarss
 from pydantic import ValidationError
 
+from newsflow.ingest import feed_charsets
 from newsflow.ingest.contract import default_revision, scoped_id
 from newsflow.ingest.feed_dates import entry_dates
-from newsflow.ingest.feed_identity import distinct_ids, entry_url, local_id
+from newsflow.ingest.feed_identity import entry_url, local_id
 from newsflow.ingest.html_text import neutralise_markup, plain_text
 from newsflow.models import RawArticle, utcnow
 
 _CHAR_REF = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(quot|apos|nbsp));")
 _NAMED = {"quot": '"', "apos": "'", "nbsp": "\u00a0"}
+#: What a document fetched without a ``Content-Type`` is read as: XML on its own terms (byte order
+#: mark, then encoding declaration, else UTF-8). feedparser's default for an HTTP answer without one
+#: is ISO-8859-1, which turned UTF-8 attributes and author names into mojibake.
+NO_CONTENT_TYPE = "application/xml"
 
 
 def _keep_captions_apart() -> None:
@@ -78,6 +84,7 @@ def _keep_captions_apart() -> None:
 
 
 _keep_captions_apart()
+feed_charsets.register()
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,15 @@ def content_digest(article: RawArticle) -> str:
     return hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def read_document(content: bytes, *, url: str | None = None, content_type: str | None = None) -> Any:
+    """feedparser's reading of a fetched document: decoded by ``content_type``'s charset (or as
+    :data:`NO_CONTENT_TYPE` without one), relative links against ``url``."""
+    headers = {"content-type": content_type or NO_CONTENT_TYPE}
+    if url:
+        headers["content-location"] = url
+    return feedparser.parse(io.BytesIO(content), response_headers=headers)
+
+
 def parse_feed(
     content: bytes,
     *,
@@ -231,11 +247,10 @@ def parse_feed(
 ) -> ParsedFeed:
     """The articles of a feed document fetched from ``url`` with ``content_type`` (both optional).
 
-    Entries whose ids collide while their guids differ are told apart
-    (:func:`newsflow.ingest.feed_identity.distinct_ids`).
+    Ids come from each entry alone (:func:`newsflow.ingest.feed_identity.guid_id`): entries that share
+    a link but not a guid are distinct articles; an entry listed twice under one guid is one article.
     """
-    headers = {k: v for k, v in (("content-location", url), ("content-type", content_type)) if v}
-    parsed: Any = feedparser.parse(io.BytesIO(content), response_headers=headers)
+    parsed = read_document(content, url=url, content_type=content_type)
     language = parsed.feed.get("language")
     articles: list[RawArticle] = []
     guids: list[str] = []
@@ -253,10 +268,6 @@ def parse_feed(
         except ValueError as exc:
             errors.append(f"entry {index}: {exc}")
         warnings.extend(f"entry {index}: {reason}" for reason in refused)
-    ids = distinct_ids([a.id for a in articles], guids)
-    distinct = [
-        a if a.id == i else a.model_copy(update={"id": i}) for a, i in zip(articles, ids, strict=True)
-    ]
-    items = [FeedItem(a, content_digest(a), g) for a, g in zip(distinct, guids, strict=True)]
+    items = [FeedItem(a, content_digest(a), g) for a, g in zip(articles, guids, strict=True)]
     is_feed = bool(parsed.get("version")) or bool(parsed.entries)
     return ParsedFeed(items, errors, warnings, is_feed, len(parsed.entries))

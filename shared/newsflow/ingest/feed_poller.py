@@ -8,9 +8,11 @@ what is new or edited.
   service).
 * An item is published when its id is new, its date-derived revision is higher than the last one
   published, or its content digest changed (a correction that keeps the date): then with revision
-  ``max(date revision, last revision + 1)``. State advances only after Kafka acknowledged.
-* An entry whose guid was published under another id (its link changed under the same guid) keeps
-  that id, so the correction replaces the article instead of adding a second one.
+  ``max(date revision, last revision + 1)``. The last revision and digest per id are kept in a
+  :class:`~newsflow.ingest.feed_state.FeedStateStore` (a compacted Kafka topic in the service), read
+  before the first poll and written after Kafka acknowledged the articles, so a restart or another
+  replica continues the same revisions. Ids need no memory: each comes from its entry alone
+  (:func:`~newsflow.ingest.feed_identity.guid_id`), so a link that changes under the same guid keeps it.
 * A 200 answer that is not a feed (an HTML page) is a failure (reason ``not_a_feed``), not a quiet
   feed; validators are not stored for it.
 """
@@ -21,13 +23,16 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import httpx
+from aiokafka.errors import KafkaError
 
+from newsflow.ingest.feed_assignment import FeedAssignment, StaticAssignment
 from newsflow.ingest.feed_mapping import FeedItem
 from newsflow.ingest.feed_schedule import FeedSchedule
+from newsflow.ingest.feed_state import FeedStateStore, MemoryFeedState, Seen
 from newsflow.ingest.feed_workers import FeedParser, parse_inline
 from newsflow.ingest.feeds import FeedError, FeedRefused, Resolver, fetch_feed, resolve_host
 from newsflow.ingest.metrics import IngestMetrics
@@ -40,47 +45,45 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[Sequence[RawArticle]], Awaitable[object]]
 PUBLISH_CHUNK = 200
+#: How often a feed this replica does not own is checked again (it may be assigned meanwhile).
+OWNERSHIP_CHECK_S = 2.0
 
 
 @dataclass
 class FeedState:
-    """What the poller remembers about one feed: validators for conditional GET, and per article id
-    the last revision published and the digest of its content."""
+    """Validators for conditional GET of one feed (in memory: after a restart the feed is fetched
+    once in full, and its unchanged entries are recognised by the revision memory)."""
 
     etag: str | None = None
     last_modified: str | None = None
-    seen: OrderedDict[str, tuple[int, str]] = field(default_factory=OrderedDict)
-    ids_by_guid: OrderedDict[str, str] = field(default_factory=OrderedDict)
-    max_seen: int = 100_000
 
-    def known_id(self, item: FeedItem) -> str:
-        """The id this entry's guid was published under (its own id for a new guid)."""
-        return self.ids_by_guid.get(item.guid, item.article.id) if item.guid else item.article.id
+
+class SeenRevisions:
+    """Per article id, the last revision published and its content digest; the oldest entries beyond
+    ``max_entries`` are forgotten (they stay in the store)."""
+
+    def __init__(self, max_entries: int = 1_000_000) -> None:
+        self.entries: OrderedDict[str, Seen] = OrderedDict()
+        self.max_entries = max_entries
+
+    def update(self, entries: Iterable[tuple[str, Seen]]) -> None:
+        for article_id, seen in entries:
+            self.entries[article_id] = seen
+            self.entries.move_to_end(article_id)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
 
     def revision_to_publish(self, item: FeedItem) -> int | None:
         """The revision to publish ``item`` at, or None when it is already published as it is."""
         revision = item.article.revision
-        last = self.seen.get(item.article.id)
+        last = self.entries.get(item.article.id)
         if last is None:
             return revision
-        last_revision, last_digest = last
-        if revision > last_revision:
+        if revision > last.revision:
             return revision
-        if item.digest != last_digest:
-            return last_revision + 1
+        if item.digest != last.digest:
+            return last.revision + 1
         return None
-
-    def mark(self, article: RawArticle, digest: str, guid: str = "") -> None:
-        """Remember a published (id, revision, digest) and the id of its guid; forget the oldest
-        beyond ``max_seen``."""
-        self.seen[article.id] = (article.revision, digest)
-        self.seen.move_to_end(article.id)
-        if guid:
-            self.ids_by_guid[guid] = article.id
-            self.ids_by_guid.move_to_end(guid)
-        for memory in (self.seen, self.ids_by_guid):
-            while len(memory) > self.max_seen:
-                memory.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ class FeedPoller:
         concurrency: int = 4,
         parse: FeedParser = parse_inline,
         metrics: IngestMetrics | None = None,
+        store: FeedStateStore | None = None,
+        assignment: FeedAssignment | None = None,
     ) -> None:
         self.feeds = list(feeds)
         self.publish = publish
@@ -123,12 +128,36 @@ class FeedPoller:
         self.parse = parse
         self.metrics = metrics
         self.states: dict[str, FeedState] = {f.url: FeedState() for f in self.feeds}
+        self.store: FeedStateStore = store if store is not None else MemoryFeedState()
+        self.seen = SeenRevisions()
+        self.assignment: FeedAssignment = assignment if assignment is not None else StaticAssignment()
+        self._loaded_generation: int | None = None
+        self._load_lock = asyncio.Lock()
         self.schedule = FeedSchedule([f.url for f in self.feeds], interval_s)
         self._slots = asyncio.Semaphore(concurrency)
+
+    async def load_state(self) -> None:
+        """Read the revision memory of this poller's sources from the store (once per assignment
+        generation, so feeds taken over from another replica continue its revisions; raises when the
+        store cannot be read, and the next call tries again)."""
+        async with self._load_lock:
+            generation = self.assignment.generation
+            if self._loaded_generation == generation:
+                return
+            sources = {f.source for f in self.feeds}
+            loaded = await self.store.load(sources)
+            self.seen.update(loaded.items())
+            self._loaded_generation = generation
+            log.info("feed state loaded entries=%d sources=%d", len(loaded), len(sources))
 
     async def poll_once(self, feed: FeedConfig) -> PollResult:
         """Fetch one feed and publish its new or edited articles; state advances only after Kafka
         acknowledged. Raises :class:`FeedError` / :class:`FeedRefused` when the feed failed."""
+        if self._loaded_generation != self.assignment.generation:
+            try:
+                await self.load_state()
+            except (KafkaError, OSError, TimeoutError) as exc:
+                raise FeedError(f"feed state unavailable: {exc!r}", reason="state") from exc
         state = self.states.setdefault(feed.url, FeedState())
         try:
             async with asyncio.timeout(self.deadline_s):
@@ -170,12 +199,16 @@ class FeedPoller:
                 len(parsed.warnings),
                 "; ".join(parsed.warnings[:3]),
             )
-        fresh = self._fresh(state, parsed.items)
+        fresh = self._fresh(parsed.items)
         for start in range(0, len(fresh), PUBLISH_CHUNK):
             chunk = fresh[start : start + PUBLISH_CHUNK]
             await self.publish([item.article for item in chunk])
-            for item in chunk:
-                state.mark(item.article, item.digest, item.guid)
+            entries = [(item.article.id, Seen(item.article.revision, item.digest)) for item in chunk]
+            self.seen.update(entries)
+            try:
+                await self.store.save(entries)
+            except (KafkaError, OSError, TimeoutError) as exc:  # published; only the memory is late
+                log.warning("feed state not saved feed=%s entries=%d error=%r", feed.url, len(entries), exc)
         state.etag, state.last_modified = result.etag, result.last_modified
         skipped = len(parsed.items) - len(fresh)
         if self.metrics is not None:
@@ -189,20 +222,15 @@ class FeedPoller:
         )
         return PollResult(feed.url, False, len(fresh), skipped, len(parsed.errors))
 
-    @staticmethod
-    def _fresh(state: FeedState, items: Sequence[FeedItem]) -> list[FeedItem]:
-        """The items to publish, each once (the first of repeated ids), under the id their guid was
-        published with and at their publish revision."""
+    def _fresh(self, items: Sequence[FeedItem]) -> list[FeedItem]:
+        """The items to publish, each once (the first of repeated ids), at their publish revision."""
         fresh: list[FeedItem] = []
         taken: set[str] = set()
         for item in items:
-            known = state.known_id(item)
-            if known != item.article.id:
-                item = replace(item, article=item.article.model_copy(update={"id": known}))
-            if known in taken:
+            if item.article.id in taken:
                 continue
-            taken.add(known)
-            revision = state.revision_to_publish(item)
+            taken.add(item.article.id)
+            revision = self.seen.revision_to_publish(item)
             if revision is None:
                 continue
             if revision != item.article.revision:
@@ -240,14 +268,21 @@ class FeedPoller:
                 self.metrics.feed_polled(outcome, reason, now - started)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Poll every feed on its own schedule until ``stop`` is set; a slow or failing feed never
-        holds up the others (each feed has its own loop; at most ``concurrency`` fetch at once)."""
+        """Poll every feed this replica owns on its own schedule until ``stop`` is set; a slow or
+        failing feed never holds up the others (each feed has its own loop; at most ``concurrency``
+        fetch at once). The assignment runs alongside (a group membership, or nothing)."""
+        stop = stop or asyncio.Event()
         async with asyncio.TaskGroup() as group:
+            group.create_task(self.assignment.run(stop), name="feed assignment")
             for feed in self.feeds:
                 group.create_task(self._run_feed(feed, stop), name=f"feed {feed.url}")
 
-    async def _run_feed(self, feed: FeedConfig, stop: asyncio.Event | None) -> None:
-        while stop is None or not stop.is_set():
-            await self._poll_guarded(feed)
-            if await sleep_or_stop(self.schedule.wait(feed.url, time.monotonic()), stop):
+    async def _run_feed(self, feed: FeedConfig, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if self.assignment.owns(feed.url):
+                await self._poll_guarded(feed)
+                wait = self.schedule.wait(feed.url, time.monotonic())
+            else:
+                wait = OWNERSHIP_CHECK_S
+            if await sleep_or_stop(wait, stop):
                 return

@@ -1,8 +1,10 @@
 """When each feed is polled, and which replica polls it.
 
-* **Assignment**: with ``FEED_REPLICA_COUNT`` = n, replica ``FEED_REPLICA_INDEX`` = i polls the feeds
-  whose URL hashes (SHA-256) to i modulo n: every feed has exactly one poller across the replicas,
-  without any coordination, and the split only depends on the URL.
+* **Static assignment** (``FEED_ASSIGNMENT=static``; the default is a Kafka consumer group,
+  :mod:`newsflow.ingest.feed_assignment`): with ``FEED_REPLICA_COUNT`` = n, replica
+  ``FEED_REPLICA_INDEX`` = i polls the feeds whose URL hashes (SHA-256) to i modulo n: every feed has
+  exactly one poller across the replicas, without any coordination, and the split only depends on the
+  URL.
 * **Backoff**: a feed is due every ``interval_s``; after k consecutive failures it is next due after
   ``interval_s × 2^(k-1)`` (at most ``interval_s × MAX_BACKOFF_FACTOR``), so a broken feed is asked
   less often and the others are not held up by it.

@@ -28,6 +28,9 @@ from newsflow.settings import KafkaSettings, TopicSettings
 from newsflow.tracing import TraceContext, new_trace
 
 log = logging.getLogger(__name__)
+#: Records handed to the producer between two yields to the event loop (a feed chunk or an HTTP
+#: batch of hundreds of articles would otherwise serialise in one loop step).
+SEND_STEP = 25
 
 RAW_SCHEMA_HEADER = f"raw/{RAW_SCHEMA_VERSION}".encode()
 CONTENT_TYPE_JSON = b"application/json"
@@ -157,11 +160,13 @@ class ArticlePublisher:
         ok = False
         try:
             async with asyncio.timeout(self.timeout_s):
-                futures = [
-                    await producer.send(self.topic, encode(a), key=a.id.encode(), headers=headers)
-                    for a in articles
-                ]
-                results = await asyncio.gather(*futures)
+                futures = []
+                for index, article in enumerate(articles):
+                    if index and index % SEND_STEP == 0:
+                        await asyncio.sleep(0)  # a big batch must not hold the loop (other requests)
+                    value, key = encode(article), article.id.encode()
+                    futures.append(await producer.send(self.topic, value, key=key, headers=headers))
+                results = [await future for future in futures]  # no gather: one short step each
             ok = True
         except REFUSED_FOR_GOOD as exc:
             raise RecordTooLarge(str(exc)) from exc

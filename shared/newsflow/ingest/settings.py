@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,10 @@ class IngestSettings(BaseSettings):
     feed_deadline_s: float = Field(default=60.0, gt=0)
     feed_concurrency: int = Field(default=4, ge=1, le=64)
     feed_parser_processes: int = Field(default=1, ge=1, le=16)
+    feed_assignment: Literal["group", "static"] = "group"
+    feed_group: str = Field(default="newsflow-ingest-feeds", min_length=1)
+    feed_group_topic: str = Field(default="news.feeds.assign", min_length=1)
+    feed_state_topic: str = Field(default="news.feeds.state", min_length=1)
     feed_replica_index: int = Field(default=0, ge=0)
     feed_replica_count: int = Field(default=1, ge=1)
     allow_private_feeds: bool = False
