@@ -39,6 +39,9 @@ class IndexerSettings(BaseSettings):
     http_port: int = Field(default=8083, ge=0, le=65535)
     # How long a rebalance may wait for us while Elasticsearch is down (we keep polling heartbeats).
     max_poll_interval_ms: int = Field(default=600_000, ge=10_000)
+    # After SIGTERM the process exits within this many seconds, even while Kafka or Elasticsearch
+    # keep a close or a commit waiting (exit code 75 then; docs/operations.md, "Stopping").
+    shutdown_timeout_s: float = Field(default=10.0, gt=0)
 
     @field_validator("analyzer", mode="before")
     @classmethod
