@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from elasticsearch import ApiError, TransportError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from newsflow.index.archive import roll_over_when_due
 from newsflow.index.client import make_async_es
 from newsflow.index.design import IndexOutdated, ensure_index
 from newsflow.index.loop import IndexerLoop, consumer_overrides
@@ -107,7 +108,20 @@ class IndexerService:
             # Long-lived start-up objects need no cyclic-GC scans: without this, full collections
             # triggered by per-document allocations were a large share of the decode time.
             gc.freeze()
-            await self.loop.run(stop)
+            rollovers = asyncio.create_task(
+                roll_over_when_due(
+                    es,
+                    self.es_settings,
+                    self.settings.rollover_conditions(),
+                    self.settings.rollover_check_seconds,
+                    stop,
+                ),
+                name="rollover",
+            )
+            try:
+                await self.loop.run(stop)
+            finally:
+                rollovers.cancel()
         except Stopped:
             log.info("stopped before the indexer could start")
         finally:
