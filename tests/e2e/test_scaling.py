@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from newsflow.local import processes as procs
 from newsflow.local.pipeline import SERVICES
 from tests.e2e.metrics import scrape, value
 from tests.support.exactness import assert_exact, converge
@@ -136,3 +137,11 @@ async def test_scale_enrichment_1_4_1_under_load(pipeline_factory: StartedPipeli
     assert len(log.accepted) >= 300
     assert_exact(result)
     assert not result.letters
+
+    # `make stop` (newsflow stop) ends every replica, however many were started by `newsflow scale`
+    await asyncio.to_thread(_newsflow, pipeline, "scale", "indexer=2")
+    replicas = [r for svc in _status(pipeline).values() for r in svc["replicas"]]  # type: ignore[attr-defined]
+    assert sorted(r["name"] for r in replicas) == ["enrichment-0", "indexer-0", "indexer-1", "ingest-0"]
+    await asyncio.to_thread(_newsflow, pipeline, "stop")
+    left = [r["name"] for r in replicas if procs.pid_alive(int(r["pid"]))]
+    assert not left, f"still running after newsflow stop: {left}"

@@ -95,7 +95,9 @@ class LocalPipeline:
     def __init__(self, config: PipelineConfig) -> None:
         self.config = config
         config.run_dir.mkdir(parents=True, exist_ok=True)
-        (config.run_dir / CONFIG_FILE).write_text(config.to_json(), encoding="utf-8")
+        recorded = config.run_dir / CONFIG_FILE
+        recorded.write_text(config.to_json(), encoding="utf-8")
+        recorded.chmod(0o600)  # extra_env may carry settings an operator keeps private
         self.urls: dict[str, str] = recorded_urls(config.run_dir)
 
     @classmethod
