@@ -5,13 +5,17 @@ and ``newsflow reindex`` work across indices."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from newsflow.index.archive import AliasLayout, alias_layout, get_article, rollover
+from newsflow.index.archive import AliasLayout, Rollover, alias_layout, get_article, rollover
 from newsflow.index.reindex import reindex
 from tests.support.indexer import committed_all, enriched, es_client, make_env, produce, running_indexer
 from tests.support.polling import wait_until
@@ -47,8 +51,21 @@ async def test_no_duplicate_and_no_resurrection_across_rollovers(
                 + [enriched(f"b{n}", 1, title=f"b{n} first") for n in range(20)],
             )
             await wait_until(lambda: committed_all(env), within=60, what="second load", interval=0.3)
-            second = await rollover(es, env.es)
-            assert second is not None and second.old == first.new
+            # the second one as an operator would: `newsflow index rollover`
+            done = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "newsflow.cli", "index", "rollover", "--max-docs", "1"],
+                env={**os.environ, "NEWSFLOW_ES_URL": es_url, "NEWSFLOW_ES_ALIAS": alias},
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            layout = await alias_layout(es, alias)
+            second = Rollover(old=layout.older[0], new=layout.write)
+            assert second.old == first.new and layout.older == (first.new, first.old)
+            assert f"new articles go to {second.new}" in done.stdout
 
             # two indices back and one back: a0-a4 revised again, b0-b9 revised, b10-b14 retracted,
             # revision 1 of b0-b4 replayed, a retracted article's older revision replayed, new c0-c9
