@@ -34,3 +34,25 @@ def test_the_pipeline_config_is_recorded_and_opened_again(tmp_path: Path) -> Non
     assert LocalPipeline.open(tmp_path).config == config
     with pytest.raises(FileNotFoundError):
         LocalPipeline.open(tmp_path / "elsewhere")
+
+
+def test_status_lists_every_recorded_replica(tmp_path: Path) -> None:
+    from newsflow.local import processes as procs
+    from newsflow.local.status import collect
+
+    LocalPipeline(PipelineConfig(tmp_path, "127.0.0.1:9", "http://127.0.0.1:9"))
+    (tmp_path / "services.json").write_text(
+        '{"enrichment-0": "http://127.0.0.1:1", "enrichment-1": "http://127.0.0.1:2"}', encoding="utf-8"
+    )
+    started = [procs.start(tmp_path, f"enrichment-{n}", ["sleep", "30"], {}) for n in (0, 1)]
+    try:
+        enrichment = collect(tmp_path)["services"]["enrichment"]
+        assert [r["name"] for r in enrichment["replicas"]] == ["enrichment-0", "enrichment-1"]
+        assert [r["url"] for r in enrichment["replicas"]] == ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+        assert enrichment["replicas_running"] == 2 and enrichment["running"]
+        assert enrichment["url"] == "http://127.0.0.1:1"
+        assert LocalPipeline.open(tmp_path).replicas("enrichment") == [0, 1]
+    finally:
+        procs.stop_all(tmp_path, grace_s=5)
+    assert collect(tmp_path)["services"]["enrichment"]["replicas"] == []
+    assert all(not procs.pid_alive(r.pid) for r in started)
