@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -19,6 +20,7 @@ from aiokafka.errors import KafkaError
 from elasticsearch import ApiError, TransportError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from newsflow.index.archive import roll_over_when_due
 from newsflow.index.client import make_async_es
 from newsflow.index.design import IndexOutdated, ensure_index
 from newsflow.index.loop import IndexerLoop, consumer_overrides
@@ -35,6 +37,9 @@ T = TypeVar("T")
 
 #: Exit status when the index must be rebuilt before this indexer may write (sysexits EX_CONFIG).
 EXIT_CONFIG = 78
+
+#: Exit status when the shutdown deadline passed (sysexits EX_TEMPFAIL, as the enrichment worker's).
+EXIT_SHUTDOWN_DEADLINE = 75
 
 #: What "not there yet" looks like while Kafka or Elasticsearch start or restart.
 _UNAVAILABLE = (KafkaError, TransportError, ApiError, OSError)
@@ -103,16 +108,29 @@ class IndexerService:
             # Long-lived start-up objects need no cyclic-GC scans: without this, full collections
             # triggered by per-document allocations were a large share of the decode time.
             gc.freeze()
-            await self.loop.run(stop)
+            rollovers = asyncio.create_task(
+                roll_over_when_due(
+                    es,
+                    self.es_settings,
+                    self.settings.rollover_conditions(),
+                    self.settings.rollover_check_seconds,
+                    stop,
+                ),
+                name="rollover",
+            )
+            try:
+                await self.loop.run(stop)
+            finally:
+                rollovers.cancel()
         except Stopped:
             log.info("stopped before the indexer could start")
         finally:
             self.started = False
             if consumer is not None:
-                await consumer.stop()
+                await _close_quietly("kafka consumer", consumer.stop)
             if producer is not None:
-                await producer.stop()
-            await es.close()
+                await _close_quietly("kafka producer", producer.stop)
+            await _close_quietly("elasticsearch client", es.close)
             await runner.cleanup()
             log.info("indexer stopped")
 
@@ -152,16 +170,47 @@ class IndexerService:
         )
 
 
+async def _close_quietly(what: str, close: Callable[[], Awaitable[object]]) -> None:
+    """Close a client on the way out; its failure must not turn a clean stop into an error exit.
+    aiokafka's consumer, stopped while the broker is away, raises the CancelledError of its own
+    fetch task: swallowed unless this task itself is being cancelled."""
+    try:
+        await close()
+    except (Exception, asyncio.CancelledError) as exc:
+        task = asyncio.current_task()
+        if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
+            raise
+        log.warning("closing the %s failed error=%s", what, type(exc).__name__)
+
+
 async def main() -> int:
-    """Entry point: configure logging, install signal handlers, run until SIGTERM/SIGINT."""
+    """Entry point: configure logging, install signal handlers, run until SIGTERM/SIGINT; after the
+    signal, exit within ``NEWSFLOW_INDEXER_SHUTDOWN_TIMEOUT_S`` whatever is down."""
     configure_logging(LogSettings(), service="indexer")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    service = IndexerService()
+    running = asyncio.create_task(service.run(stop), name="indexer")
+    stopping = asyncio.create_task(stop.wait(), name="indexer-stop")
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not running.done():
+        done, _ = await asyncio.wait({running}, timeout=service.settings.shutdown_timeout_s)
+        if not done:
+            _exit_at_deadline(service.settings.shutdown_timeout_s)
     try:
-        await IndexerService().run(stop)
+        running.result()
     except IndexOutdated as exc:
         log.error("index outdated, not starting: %s", exc)
         return EXIT_CONFIG
     return 0
+
+
+def _exit_at_deadline(seconds: float) -> None:
+    """A stop that Kafka or Elasticsearch keeps waiting (a close, a commit): leave without it. Offsets
+    of unsettled batches were never committed, so the next owner of the partitions replays them."""
+    log.error("shutdown did not finish within %.0fs (is Kafka or Elasticsearch reachable?); exiting", seconds)
+    logging.shutdown()
+    os._exit(EXIT_SHUTDOWN_DEADLINE)

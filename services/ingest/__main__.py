@@ -1,7 +1,8 @@
 """``python -m services.ingest``: serve the ingest API with uvicorn (uvloop + httptools).
 
-SIGTERM makes uvicorn stop accepting connections, finish in-flight requests, then run the app
-lifespan shutdown, which flushes and closes the Kafka producer.
+SIGTERM makes uvicorn stop accepting connections, finish in-flight requests (those still waiting
+after ``NEWSFLOW_INGEST_SHUTDOWN_TIMEOUT_S`` are cut: their clients got no 202), then run the app
+lifespan shutdown, which flushes and closes the Kafka producer within the same budget again.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def main() -> None:
         lifespan="on",
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s)),
         server_header=False,
     )
 

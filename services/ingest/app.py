@@ -155,7 +155,7 @@ def create_app(
                 log.info("ingest started topic=%s feeds=%d", topics.raw, len(settings.feeds))
                 yield
         finally:
-            await publisher.stop()
+            await publisher.stop(timeout_s=settings.shutdown_timeout_s)
             log.info("ingest stopped")
 
     app = FastAPI(title="newsflow ingest", version="1", description=DESCRIPTION, lifespan=lifespan)

@@ -10,9 +10,9 @@ from contextlib import AbstractAsyncContextManager
 
 import pytest
 
-from tests.faults.pushing import SOURCE
 from tests.faults.results import write_results
 from tests.support.pipelines import PipelineFactory, pipeline_factory
+from tests.support.pushing import SOURCE
 
 PARTITIONS = 6
 

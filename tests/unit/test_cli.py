@@ -19,6 +19,7 @@ EXPECTED = {
     "search": [],
     "reindex": [],
     "status": [],
+    "scale": [],
     "topics": [],
     "index": [],
     "run": [],

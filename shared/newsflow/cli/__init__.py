@@ -1,4 +1,4 @@
-"""The ``newsflow`` command line: stack, ingest (backfill), keys, search, reindex, status, schemas.
+"""The ``newsflow`` command line: stack, ingest (backfill), keys, search, reindex, status, scale, schemas.
 
 Every sub-command is a module of this package with ``add_subparser(subparsers)`` (argparse) and
 ``run(args) -> int`` (calls one library function, prints). The table below lists them explicitly:
@@ -30,7 +30,7 @@ def subcommands() -> dict[str, SubCommand]:
     Imported here rather than at the top so that ``python -m newsflow.cli.stack`` does not find its
     own module already imported; any import error still propagates to the caller.
     """
-    from newsflow.cli import admin, ingest, keys, reindex, run, schemas, search, stack, status
+    from newsflow.cli import admin, ingest, keys, reindex, run, scale, schemas, search, stack, status
 
     return {
         "stack": stack,
@@ -42,6 +42,7 @@ def subcommands() -> dict[str, SubCommand]:
         "index": admin,
         "run": run,
         "stop": run,
+        "scale": scale,
         "schemas": schemas,
         "keys": keys,
     }

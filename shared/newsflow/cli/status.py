@@ -27,7 +27,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"elasticsearch  {es['url']}  alias={es['alias']}  running={es['running']}")
         for name, svc in data["services"].items():
             print(f"{name:<14} {svc['url']}  pid={svc['pid']}  running={svc['running']}")
+            for replica in svc["replicas"]:
+                if replica["name"] != f"{name}-0":
+                    line = f"{replica['url']}  pid={replica['pid']}  running={replica['running']}"
+                    print(f"  {replica['name']:<12} {line}")
         print(f"dev API keys   {data['dev_api_keys_file']}")
     everything = [data["kafka"]["running"], data["elasticsearch"]["running"]]
     everything += [s["running"] for s in data["services"].values()]
+    everything += [r["running"] for s in data["services"].values() for r in s["replicas"]]
     return 0 if all(everything) else 3

@@ -50,6 +50,20 @@ class BulkAction:
         payload = self.payload.replace(old, b'"story_id":' + orjson.dumps(story_id), 1)
         return BulkAction(self.op, self.index, self.doc_id, self.version, payload, self.fingerprint)
 
+    def retarget(self, index: str) -> BulkAction:
+        """The action aimed at ``index`` (newsflow.index.archive: an article's home index).
+
+        The action line comes first in the payload, and its ``"_index":`` key is unescaped JSON, so
+        its first occurrence is that key.
+        """
+        if index == self.index:
+            return self
+        old = b'"_index":' + orjson.dumps(self.index)
+        if not self.payload.startswith(b'{"' + self.op.encode() + b'":{' + old):
+            raise ValueError(f"action of {self.doc_id} does not start with its index")
+        payload = self.payload.replace(old, b'"_index":' + orjson.dumps(index), 1)
+        return BulkAction(self.op, index, self.doc_id, self.version, payload, self.fingerprint)
+
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 # An entity is a main subject of its article from this salience on (title + lead, or frequent):

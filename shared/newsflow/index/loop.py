@@ -1,10 +1,11 @@
 """The indexer's consume → bulk → commit loop: news.articles.enriched into Elasticsearch.
 
 One batch at a time: records are gathered up to the count/bytes/time bounds, decoded (undecodable ones
-go to the DLQ), sent in one bulk request through the alias, retried until every item is settled
-(indexed, conflicted or dead-lettered with Elasticsearch's reason), and only then are the batch's offsets
-committed. While Elasticsearch is down the loop waits and retries with backoff, reports not-ready and
-commits nothing; it resumes by itself.
+go to the DLQ), aimed at their home indices behind the alias (newsflow.index.archive), sent in one
+bulk request, retried until every item is settled (indexed, conflicted or dead-lettered with
+Elasticsearch's reason), and only then are the batch's offsets committed. While Elasticsearch is
+down the loop waits and retries with backoff, reports not-ready and commits nothing; it resumes by
+itself.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from elasticsearch import AsyncElasticsearch
+from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
+from newsflow.index.archive import AliasMissing, HomeRouter
 from newsflow.index.bulk import Batch, BulkStats, ItemResult, bulk_until_settled
 from newsflow.index.documents import BulkAction
 from newsflow.index.metrics import IndexerMetrics
@@ -30,7 +32,7 @@ from newsflow.index.settings import IndexerSettings
 from newsflow.index.stories import StoryAssigner
 from newsflow.kafka import Message, Send, producer_send, send_until_acked
 from newsflow.models import DeadLetter
-from newsflow.retry import Backoff, Stopped
+from newsflow.retry import Backoff, Stopped, retry_until
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,7 @@ class IndexerLoop:
         self.stories = StoryAssigner(
             es, alias, backoff=self._letter_backoff(), on_unavailable=self._unavailable
         )
+        self.homes = HomeRouter(es, alias)
         self.totals = BatchReport(records=0)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -205,6 +208,7 @@ class IndexerLoop:
         """Bulk-write a prepared batch and dead-letter what cannot be indexed. Raises Stopped."""
         report, batch = prepared.report, prepared.batch
         batch.actions = await self.stories.assign(batch.actions, stop)
+        batch.actions = await self._route(batch.actions, stop)
         results, stats = await self._bulk(batch.actions, stop)
         settled = settle(batch.actions, batch.pending, results, acked_at=time.time())
         report.indexed, report.deleted, report.conflicts = settled.indexed, settled.deleted, settled.conflicts
@@ -227,6 +231,20 @@ class IndexerLoop:
         self._observe(report)
         return report
 
+    async def _route(self, actions: list[BulkAction], stop: asyncio.Event | None) -> list[BulkAction]:
+        """Aim every action at its article's home index (newsflow.index.archive), waiting while
+        Elasticsearch cannot answer."""
+        if not actions:
+            return actions
+        return await retry_until(
+            lambda: self.homes.route(actions),
+            retry_on=(TransportError, ApiError, AliasMissing),
+            backoff=self._letter_backoff(),
+            stop=stop,
+            what="home index lookup",
+            on_error=lambda exc, _n: self._unavailable(exc),
+        )
+
     async def _bulk(
         self, actions: Sequence[BulkAction], stop: asyncio.Event | None
     ) -> tuple[list[ItemResult], BulkStats]:
@@ -237,7 +255,7 @@ class IndexerLoop:
             actions,
             backoff=self.backoff,
             refresh="wait_for" if self.settings.refresh == "wait_for" else None,
-            require_alias=True,
+            require_alias=False,  # actions name their home index, taken from the alias just before
             stop=stop,
             on_unavailable=self._unavailable,
             on_available=self._available,

@@ -39,6 +39,27 @@ class IndexerSettings(BaseSettings):
     http_port: int = Field(default=8083, ge=0, le=65535)
     # How long a rebalance may wait for us while Elasticsearch is down (we keep polling heartbeats).
     max_poll_interval_ms: int = Field(default=600_000, ge=10_000)
+    # After SIGTERM the process exits within this many seconds, even while Kafka or Elasticsearch
+    # keep a close or a commit waiting (exit code 75 then; docs/operations.md, "Stopping").
+    shutdown_timeout_s: float = Field(default=10.0, gt=0)
+    # Rollover of the archive (newsflow.index.archive, docs/index-and-search.md): every
+    # rollover_check_seconds the indexer rolls the alias over to a new index when one of the set
+    # conditions holds (Elasticsearch's rollover conditions; "" or 0 leaves one out, all empty: never).
+    rollover_max_primary_shard_size: str = "30gb"
+    rollover_max_age: str = ""
+    rollover_max_docs: int = Field(default=0, ge=0)
+    rollover_check_seconds: float = Field(default=300.0, gt=0)
+
+    def rollover_conditions(self) -> dict[str, str | int]:
+        """The rollover conditions that are set (keyword arguments of archive.rollover)."""
+        conditions: dict[str, str | int] = {}
+        if self.rollover_max_primary_shard_size:
+            conditions["max_primary_shard_size"] = self.rollover_max_primary_shard_size
+        if self.rollover_max_age:
+            conditions["max_age"] = self.rollover_max_age
+        if self.rollover_max_docs:
+            conditions["max_docs"] = self.rollover_max_docs
+        return conditions
 
     @field_validator("analyzer", mode="before")
     @classmethod

@@ -121,8 +121,10 @@ class ArticlePublisher:
             except TimeoutError:
                 log.warning("kafka not connected yet waited_s=%.1f", wait_s)
 
-    async def stop(self, *, flush_timeout_s: float = 10.0) -> None:
-        """Flush what is queued, then close the producer (used on SIGTERM via the app lifespan)."""
+    async def stop(self, *, timeout_s: float = 5.0) -> None:
+        """Flush what is queued, then close the producer, all within ``timeout_s`` (used on SIGTERM via
+        the app lifespan). While Kafka is unreachable neither finishes by itself: what is still queued
+        then was never acknowledged, so no client was told 202 for it, and the close is abandoned."""
         self._stopping = True
         if self._task is not None:
             self._task.cancel()
@@ -131,14 +133,24 @@ class ArticlePublisher:
             self._task = None
         producer, self._producer = self._producer, None
         self._healthy = False
-        if producer is not None:
-            try:
-                async with asyncio.timeout(flush_timeout_s):
-                    await producer.flush()
-            except (TimeoutError, KafkaError) as exc:
-                log.warning("kafka flush incomplete error=%s", type(exc).__name__)
-            await producer.stop()
-            log.info("kafka producer stopped")
+        for task in list(self._closing):
+            task.cancel()
+        if producer is None:
+            return
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        try:
+            async with asyncio.timeout_at(deadline):
+                await producer.flush()
+        except (TimeoutError, KafkaError) as exc:
+            log.warning("kafka flush incomplete error=%s", type(exc).__name__)
+        try:
+            # At least a moment to close the connections, even when the flush used the whole budget.
+            async with asyncio.timeout_at(max(deadline, asyncio.get_running_loop().time() + 0.5)):
+                await producer.stop()
+        except TimeoutError:
+            log.warning("kafka producer close abandoned after %.1fs (Kafka unreachable)", timeout_s)
+            return
+        log.info("kafka producer stopped")
 
     async def publish(self, article: RawArticle, *, trace: TraceContext | None = None) -> Delivery:
         """Publish one article; return after the broker acknowledged it."""

@@ -42,6 +42,9 @@ class IngestSettings(BaseSettings):
     max_in_flight: int = Field(default=512, ge=1)
     startup_wait_s: float = Field(default=10.0, ge=0)
     publish_timeout_s: float = Field(default=10.0, gt=0)
+    # On SIGTERM: in-flight requests get this long to finish (then they are cut, unanswered), and the
+    # producer as long again to flush and close, whether Kafka answers or not (docs/operations.md).
+    shutdown_timeout_s: float = Field(default=5.0, gt=0)
     retry_after_s: int = Field(default=5, ge=1)
     api_keys_file: Path = Path(".newsflow/api-keys.json")
     hmac_required: bool = False
