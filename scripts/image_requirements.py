@@ -1,10 +1,11 @@
 """Print the pip requirements of one image target of services/Dockerfile, taken from pyproject.toml.
 
-    python image_requirements.py TARGET [PYPROJECT]      # TARGET: ingest | indexer | enrichment | init
+    python image_requirements.py TARGET [PYPROJECT]   # TARGET: common | ingest | indexer | enrichment | init
 
-Each target gets only the project dependencies its code imports (checked by
-tests/deploy/test_images.py, which imports every module of a target with only these installed
-distributions visible), with the version ranges of pyproject.toml, so the two cannot drift.
+``common`` is installed once in the shared base stage; each service target adds its own. Each image
+gets only the project dependencies its code imports, with the version ranges of pyproject.toml, so
+the two cannot drift (tests/deploy/test_images.py checks the names; ``make compose-check`` runs the
+images).
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def project_dependencies(pyproject: Path) -> dict[str, str]:
 
 
 def requirements(target: str, pyproject: Path) -> list[str]:
-    """The requirement lines of ``target``; KeyError names a target or dependency that does not exist."""
+    """The requirement lines ``target`` adds (``common``: the base stage's); KeyError on unknown names."""
     deps = project_dependencies(pyproject)
-    wanted = (*COMMON, *TARGETS[target])
+    wanted = COMMON if target == "common" else TARGETS[target]
     missing = [name for name in wanted if normalise(name) not in deps]
     if missing:
         raise KeyError(f"not dependencies in {pyproject}: {missing}")
@@ -61,8 +62,8 @@ def requirements(target: str, pyproject: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3) or argv[1] not in TARGETS:
-        print(f"usage: {argv[0]} {{{'|'.join(TARGETS)}}} [pyproject.toml]", file=sys.stderr)
+    if len(argv) not in (2, 3) or (argv[1] != "common" and argv[1] not in TARGETS):
+        print(f"usage: {argv[0]} {{common|{'|'.join(TARGETS)}}} [pyproject.toml]", file=sys.stderr)
         return 2
     pyproject = Path(argv[2]) if len(argv) == 3 else Path(__file__).resolve().parents[1] / "pyproject.toml"
     print("\n".join(requirements(argv[1], pyproject)))

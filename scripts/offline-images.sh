@@ -11,6 +11,7 @@
 #                   `docker compose` is missing (needs Go; see docs/deploy.md)
 #   --start-engine  start dockerd when no engine answers; its pid goes to $NEWSFLOW_DOCKERD_PIDFILE
 #                   (stop it with `kill "$(cat "$NEWSFLOW_DOCKERD_PIDFILE")"`; nothing else kills it)
+#   --no-images     build nothing (with --start-engine: only make sure an engine runs)
 #   TARGET          base | python | kafka | elasticsearch | all (default: all). An image that
 #                   already exists is kept; NEWSFLOW_IMAGES_REBUILD=1 rebuilds.
 #
@@ -43,8 +44,9 @@ for arg in "$@"; do
   case "$arg" in
     --install) install=1 ;;
     --start-engine) start_engine=1 ;;
+    --no-images) targets+=(none) ;;
     base | python | kafka | elasticsearch | all) targets+=("$arg") ;;
-    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
     *) die "unknown argument: $arg (see --help)" ;;
   esac
 done
@@ -239,6 +241,7 @@ for target in "${targets[@]}"; do
     python) build_minbase bookworm; build_python ;;
     kafka) build_minbase trixie; build_kafka ;;
     elasticsearch) build_minbase trixie; build_elasticsearch ;;
+    none) ;;
   esac
 done
 log "done in $((SECONDS - t0)) s"

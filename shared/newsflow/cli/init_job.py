@@ -1,7 +1,8 @@
-"""``python -m services.init topics create`` / ``index create``: the CLI's two idempotent init commands.
+"""``python -m newsflow.cli.init_job topics create`` / ``index create``: the two idempotent init commands.
 
-The init image ships only these two sub-commands of ``newsflow`` (the full CLI imports the local
-stack, ingest and spaCy), parsed by the CLI's own parser; its ``newsflow`` command runs this module.
+The compose init image (services/Dockerfile, target ``init``) ships only these two sub-commands of
+``newsflow`` (the full CLI imports the local stack, ingest and spaCy), parsed by the CLI's own
+parser; its ``newsflow`` command runs this module.
 """
 
 from __future__ import annotations

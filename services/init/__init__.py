@@ -1,1 +1,0 @@
-"""One-shot initialisation job of the compose stack: ``topics create`` and ``index create``."""
