@@ -101,16 +101,24 @@ async def entity_share(settings: ElasticsearchSettings, ids: set[str]) -> tuple[
                 query={
                     "bool": {
                         "filter": [ids_query],
-                        "should": [
-                            {"exists": {"field": f"entities.{kind}"}}
-                            for kind in ("person", "organization", "place")
-                        ],
-                        "minimum_should_match": 1,
+                        "must": [{"exists": {"field": "entities.name"}}],
                     }
                 },
             )
         )["count"]
         return int(with_entities), int(total)
+    finally:
+        await es.close()
+
+
+async def top_entities(settings: ElasticsearchSettings, size: int = 8) -> list[tuple[str, int]]:
+    """The most frequent entity names over the index (what a reader would facet on)."""
+    es = make_async_es(settings)
+    try:
+        result = await es.search(
+            index=settings.alias, size=0, aggs={"names": {"terms": {"field": "entity_names", "size": size}}}
+        )
+        return [(b["key"], b["doc_count"]) for b in result["aggregations"]["names"]["buckets"]]
     finally:
         await es.close()
 
@@ -179,6 +187,7 @@ def check(env: dict[str, str], timings: dict[str, float], workdir: Path) -> None
     print(f"== enrichment containers running: {len(running)}")
     print(f"== documents: {total} in the index, {found}/{len(all_ids)} seed ids searchable")
     print(f"== with at least one entity: {with_entities}/{found}")
+    print(f"== top entities: {asyncio.run(top_entities(settings))}")
     problems = []
     if len(running) != 3:
         problems.append(f"{len(running)} enrichment containers run, not 3")
@@ -232,6 +241,10 @@ def main(argv: list[str] | None = None) -> int:
             workdir.chmod(0o755)
             try:
                 check(env, timings, workdir)
+            except BaseException:
+                print("== compose-check failed; the last log lines of each service:", flush=True)
+                compose("logs", "--no-color", "--tail", "40", env=env, timeout=120)
+                raise
             finally:
                 if not args.keep:
                     with timed("down -v", timings):
