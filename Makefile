@@ -9,7 +9,7 @@ NF     := $(VENV)/bin/newsflow
 STAMP  := $(VENV)/.installed
 RUN_DIR ?= .newsflow
 
-.PHONY: help install run stop status test test-unit test-integration test-faults lint bench eval stack-up stack-down schemas clean
+.PHONY: help install run stop status test test-unit test-integration test-faults test-cluster lint bench eval stack-up stack-down schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -38,7 +38,10 @@ stack-down: $(STAMP) ## stop the local Kafka + Elasticsearch
 	$(NF) stack down --run-dir $(RUN_DIR)/stack
 
 test: $(STAMP) ## the whole suite: unit, integration and fault tests against real Kafka + Elasticsearch
-	$(PY) -m pytest -ra
+	$(PY) -m pytest -ra --ignore=tests/cluster
+
+test-cluster: $(STAMP) ## node loss under load on a local cluster of 3 brokers + 3 Elasticsearch nodes (~8 min)
+	$(PY) -m pytest -ra tests/cluster
 
 test-unit: $(STAMP) ## unit and deploy-manifest tests only (no Kafka, no Elasticsearch)
 	$(PY) -m pytest -ra tests/unit tests/deploy

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.faults.exactness import Outcome
+from tests.support.exactness import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_FILE = ROOT / ".newsflow" / "test-results" / "faults.json"

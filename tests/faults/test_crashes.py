@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.control import background
-from tests.faults.exactness import assert_exact, converge
-from tests.faults.pushing import latest, make_articles, push
 from tests.faults.results import record_result
+from tests.support.control import background
+from tests.support.exactness import assert_exact, converge
 from tests.support.kafka import lag
 from tests.support.pipelines import PipelineFactory
 from tests.support.polling import wait_until
+from tests.support.pushing import latest, make_articles, push
 
 
 async def test_indexer_killed_mid_batch_then_restarted(pipelines: PipelineFactory) -> None:

@@ -9,13 +9,13 @@ import time
 import httpx
 
 from newsflow.local.pipeline import SERVICES
-from tests.faults.control import background, terminate
-from tests.faults.exactness import assert_exact, converge
-from tests.faults.pushing import PushLog, latest, make_articles, push
 from tests.faults.results import record_result
+from tests.support.control import background, terminate
+from tests.support.exactness import assert_exact, converge
 from tests.support.kafka import group_offsets, lag
 from tests.support.pipelines import PipelineFactory
 from tests.support.polling import wait_until
+from tests.support.pushing import PushLog, latest, make_articles, push
 
 ES_OUTAGE_S = 30.0
 KAFKA_OUTAGE_S = 15.0

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 
 from newsflow.local.pipeline import SERVICES
-from tests.faults.control import background, terminate
-from tests.faults.exactness import assert_exact, converge
-from tests.faults.pushing import PushLog, latest, make_articles, push
 from tests.faults.results import record_result
+from tests.support.control import background, terminate
+from tests.support.exactness import assert_exact, converge
 from tests.support.pipelines import PipelineFactory
+from tests.support.pushing import PushLog, latest, make_articles, push
 
 GRACE_S = 30.0  # Kubernetes' default terminationGracePeriodSeconds
 RSS_LIMIT_MB = 300.0

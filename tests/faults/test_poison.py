@@ -9,11 +9,11 @@ from aiokafka import AIOKafkaProducer
 
 from newsflow.models import EnrichedArticle, Enrichment, RawArticle
 from newsflow.serde import encode
-from tests.faults.exactness import assert_exact, converge
-from tests.faults.pushing import SOURCE, latest, make_articles, push
 from tests.faults.results import record_result
+from tests.support.exactness import assert_exact, converge
 from tests.support.kafka import dlq_id
 from tests.support.pipelines import PipelineFactory
+from tests.support.pushing import SOURCE, latest, make_articles, push
 
 
 def _raw(key: str, body: str = "A short but valid body.", **extra: object) -> RawArticle:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.faults.exactness import assert_exact, converge
-from tests.faults.pushing import SOURCE, latest, make_articles, push, stored_id
 from tests.faults.results import record_result
 from tests.support.elasticsearch import es_docs
+from tests.support.exactness import assert_exact, converge
 from tests.support.kafka import lag, read_dlq
 from tests.support.pipelines import Pipeline, PipelineFactory
 from tests.support.polling import wait_until
+from tests.support.pushing import SOURCE, latest, make_articles, push, stored_id
 
 
 @pytest.fixture(scope="module")
