@@ -384,15 +384,14 @@ def start_cluster(
             config.index_of(name)
         state = _load_state(path)
         missing = [n for n in wanted if not _running(path, n, state.get(n))]
-        started: list[str] = []
         try:
-            started += _start_kafka_nodes(path, config, [n for n in missing if n.startswith("kafka-")], state)
-            started += _start_es_nodes(
-                path, config, [n for n in missing if n.startswith("es-")], state, deadline
-            )
+            _start_kafka_nodes(path, config, [n for n in missing if n.startswith("kafka-")], state)
+            _start_es_nodes(path, config, [n for n in missing if n.startswith("es-")], state, deadline)
             _wait_cluster(config, wanted, state, path, deadline)
         except BaseException:
-            _stop(path, started, state, force=False, grace=10.0)
+            # Whatever of the missing nodes got a pid was started here (a launcher that failed
+            # after its node came up included): stop them again.
+            _stop(path, [n for n in missing if n in state], state, force=False, grace=10.0)
             raise
         endpoints = _endpoints(path, config, state)
     logger.info("cluster nodes %s up in %.1fs", ", ".join(wanted), time.monotonic() - t0)
