@@ -77,3 +77,25 @@ async def wait_green(es_urls: list[str], within: float = 120.0) -> None:
             if time.monotonic() > deadline:
                 raise AssertionError(f"Elasticsearch not green within {within:.0f}s")
             await asyncio.sleep(1.0)
+
+
+async def topic_layout(bootstrap: str, topic: str) -> tuple[set[int], str]:
+    """(replica counts of the topic's partitions, its ``min.insync.replicas``)."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    (described,) = await describe(bootstrap, [topic])
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        configs = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await admin.close()
+    entries = {e[0]: e[1] for e in configs[0].resources[0][4]}
+    return {len(p["replicas"]) for p in described["partitions"]}, entries["min.insync.replicas"]
+
+
+async def index_copies(es_urls: list[str], index: str) -> Counter[str]:
+    """ "p" / "r" -> how many primary / replica shards of ``index`` exist."""
+    async with AsyncElasticsearch(es_urls, request_timeout=20) as es:
+        shards: Any = (await es.cat.shards(index=index, format="json", h="prirep")).body
+    return Counter(s["prirep"] for s in shards)

@@ -100,6 +100,12 @@ async def flow(
         t0 = time.monotonic()
         await pipeline.start()
         results.note("pipeline_start_s", round(time.monotonic() - t0, 1))
+        # The layout the settings ask for, as the cluster reports it (not as the settings say).
+        cfg = pipeline.config
+        for topic in (cfg.raw_topic, cfg.enriched_topic, cfg.dlq_topic):
+            assert await nodes.topic_layout(cfg.kafka_bootstrap, topic) == ({3}, "2"), topic
+        copies = await nodes.index_copies(cluster_endpoints.elasticsearch_url.split(","), cfg.alias)
+        assert copies == {"p": 3, "r": 3}, copies
         assert cluster_endpoints.run_dir is not None
         es_urls = cluster_endpoints.elasticsearch_url.split(",")
         state = Flow(pipeline, cluster_endpoints.run_dir, es_urls)
