@@ -158,11 +158,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         found[article_id] = [PredictedEntity(e.name, e.type) for e in result.entities]
     print_entities(score_entities(entity_gold, found), len(entity_gold))
-    for origin, prefix in (
-        ("the GUM corpus annotators", "wikinews-gum-"),
-        ("newsflow (AI agent)", "wikinews-pd-"),
+    for origin, prefixes in (
+        ("the GUM corpus annotators", ("wikinews-gum-",)),
+        ("newsflow (AI agent)", ("wikinews-pd-", "wikinews-tosca-")),
     ):
-        part = {i: g for i, g in entity_gold.items() if i.startswith(prefix)}
+        part = {i: g for i, g in entity_gold.items() if i.startswith(prefixes)}
         overall = score_entities(part, found).overall
         print(
             f"  {len(part)} articles, gold by {origin}: precision {fmt(overall.precision)}, "
