@@ -853,6 +853,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results, "e2e_2", _run(lambda: measure_e2e(env, articles, 2, plan.e2e_articles))
             )
         if "cluster" in phases:
+            if own_stack:  # the single node's JVMs would idle beside the cluster on the same cores
+                log_step("stopping Kafka + Elasticsearch before the cluster")
+                stop_stack(run_dir / "stack")
             results["e2e_cluster"] = _phase(
                 results, "e2e_cluster", lambda: measure_cluster(run_dir, service_env, articles, plan)
             )
