@@ -3,12 +3,15 @@ docker-compose.yml (three KRaft brokers, three Elasticsearch nodes) and deploy/o
 both carry the settings the local cluster gives its services (``replication_env(3, 3)``: RF 3, min
 ISR 2, index replicas 1, three shards), and the code accepts every variable they set.
 
-The compose files are merged the way ``docker compose -f a -f b config`` merges these keys (mappings
-key by key, the override's scalars and lists win); no compose plugin is needed.
+The compose files are merged by ``docker compose -f a -f b config`` when the compose plugin is
+installed, else the way it merges these keys (mappings key by key, the override's scalars and lists
+win); both are checked against each other when the plugin is there.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,16 +42,56 @@ def merge(base: Any, override: Any) -> Any:
     return override
 
 
-@pytest.fixture(scope="module")
-def compose() -> Config:
+def _merged_here() -> Config:
     base = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     cluster = yaml.safe_load((ROOT / "docker-compose.cluster.yml").read_text())
     merged: Config = merge(base, cluster)
     return merged
 
 
+def _merged_by_compose(tmp: Path) -> Config | None:
+    """``docker compose config`` of both files (None without the compose plugin)."""
+    if shutil.which("docker") is None:
+        return None
+    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=30, check=False)
+    if probe.returncode != 0:
+        return None
+    secret = tmp / "api-keys.json"
+    secret.write_text("{}")
+    files = ["-f", str(ROOT / "docker-compose.yml"), "-f", str(ROOT / "docker-compose.cluster.yml")]
+    result = subprocess.run(
+        ["docker", "compose", *files, "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NEWSFLOW_INGEST_API_KEYS_FILE_HOST": str(secret)},
+        check=False,
+    )
+    assert result.returncode == 0, f"docker compose config failed:\n{result.stderr}"
+    merged: Config = json.loads(result.stdout)
+    return merged
+
+
+@pytest.fixture(scope="module")
+def compose(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    here = _merged_here()
+    by_compose = _merged_by_compose(tmp_path_factory.mktemp("compose-cluster"))
+    if by_compose is None:
+        return here
+    for name, service in here["services"].items():  # the stand-in merge agrees with compose's
+        literal = {k: v for k, v in _env(service).items() if "${" not in v}  # compose interpolates
+        assert literal.items() <= _env(by_compose["services"][name]).items(), name
+        assert _env(service).keys() == _env(by_compose["services"][name]).keys(), name
+    return by_compose
+
+
 def _env(service: Config) -> dict[str, str]:
     return {k: str(v) for k, v in (service.get("environment") or {}).items()}
+
+
+def _volume(entry: str | Config) -> str:
+    """The source of a volume, short (``name:/path``) or long form (compose config's)."""
+    return str(entry["source"]) if isinstance(entry, dict) else entry.split(":")[0]
 
 
 def test_merge_follows_compose_rules() -> None:
@@ -71,7 +114,7 @@ def test_three_kraft_brokers_share_one_static_quorum(compose: Config) -> None:
         assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "2", name
         assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2", name
         assert env["KAFKA_PROCESS_ROLES"] == "broker,controller", name
-    volumes = [services[name]["volumes"][0].split(":")[0] for name in BROKERS]
+    volumes = [_volume(services[name]["volumes"][0]) for name in BROKERS]
     assert len(set(volumes)) == 3, f"brokers must not share a data volume: {volumes}"
     assert set(volumes) <= set(compose["volumes"])
 
