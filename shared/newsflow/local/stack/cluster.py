@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,15 +219,33 @@ def _start_kafka_nodes(
     dist = artifacts.ensure_kafka(cache)
     java = jdk.find_java(17, override_env="NEWSFLOW_KAFKA_JAVA_HOME")
     heap = os.environ.get("NEWSFLOW_KAFKA_HEAP", KAFKA_HEAP)
-    started: list[str] = []
     for name in names:
         _, i = config.index_of(name)
-        layout = kf.KafkaLayout(run_dir / name)
         _check_port(config.kafka_ports[i], f"{name}")
         _check_port(config.kafka_controller_ports[i], f"{name} controller")
         quorum = kf.Quorum(node_id=i + 1, controller_ports=tuple(config.kafka_controller_ports))
-        kf.write_config(layout, config.kafka_ports[i], config.kafka_controller_ports[i], quorum)
-        kf.format_storage(dist, java, layout, run_dir, config.kafka_cluster_id, standalone=False)
+        kf.write_config(
+            kf.KafkaLayout(run_dir / name), config.kafka_ports[i], config.kafka_controller_ports[i], quorum
+        )
+    # Formatting is a JVM of its own per node (~6 s here): all of them at once.
+    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="format") as pool:
+        formats = [
+            pool.submit(
+                kf.format_storage,
+                dist,
+                java,
+                kf.KafkaLayout(run_dir / name),
+                run_dir,
+                config.kafka_cluster_id,
+                standalone=False,
+            )
+            for name in names
+        ]
+        for future in formats:
+            future.result()
+    started: list[str] = []
+    for name in names:
+        layout = kf.KafkaLayout(run_dir / name)
         pid = kf.launch(dist, java, layout, run_dir, heap=heap, component=name)
         state[name] = ComponentState(
             pid=pid, version=dist.version, java_home=str(java.home), started_at=time.time()
