@@ -9,7 +9,7 @@ NF     := $(VENV)/bin/newsflow
 STAMP  := $(VENV)/.installed
 RUN_DIR ?= .newsflow
 
-.PHONY: help install feed-corpus run stop status test test-unit test-integration test-faults lint bench eval stack-up stack-down schemas clean compose-check
+.PHONY: help install feed-corpus run stop status test test-unit test-integration test-faults test-cluster lint bench eval stack-up stack-down schemas clean compose-check
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -40,8 +40,12 @@ stack-up: $(STAMP) ## start only the local Kafka + Elasticsearch (no Docker need
 stack-down: $(STAMP) ## stop the local Kafka + Elasticsearch
 	$(NF) stack down --run-dir $(RUN_DIR)/stack
 
-test: $(STAMP) feed-corpus ## the whole suite: unit, integration and fault tests against real Kafka + Elasticsearch
-	$(PY) -m pytest -ra
+test: $(STAMP) feed-corpus ## the whole suite: unit, integration, fault tests (one broker + one node), then the cluster scenarios
+	$(PY) -m pytest -ra --ignore=tests/cluster
+	$(PY) -m pytest -ra tests/cluster
+
+test-cluster: $(STAMP) ## only the node-loss scenarios on a local cluster of 3 brokers + 3 Elasticsearch nodes (~6 min)
+	$(PY) -m pytest -ra tests/cluster
 
 test-unit: $(STAMP) feed-corpus ## unit and deploy-manifest tests only (no Kafka, no Elasticsearch)
 	$(PY) -m pytest -ra tests/unit tests/deploy

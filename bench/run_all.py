@@ -12,7 +12,10 @@ Brings up a local Kafka + Elasticsearch (or uses the ones given), then measures 
    processes): articles/s from the first POST until all N are searchable, with 1 and 2 enrichment
    replicas; then latency p50/p95/p99 from each single POST to the article being searchable, at 50%
    of the 1-replica capacity (paced sender, search polled by id every 100 ms);
-6. peak RSS of every service process (VmRSS/VmHWM sampled every 0.5 s).
+6. peak RSS of every service process (VmRSS/VmHWM sampled every 0.5 s);
+7. (phase ``cluster``) end to end again, 1 enrichment replica, on a local cluster of three brokers
+   (topics RF 3, min ISR 2, every producer acks=all and idempotent) and three Elasticsearch nodes
+   (one replica per shard): its throughput beside the single node's (goal ≥ 0.8 ×).
 
 Every figure carries the 1-minute load average at the time it was taken. Writes
 bench/results/latest.json (``--quick``: bench/results/quick.json) and, on a full run, replaces the
@@ -54,7 +57,7 @@ from newsflow.ingest.contract import scoped_id
 from newsflow.kafka import ensure_topics
 from newsflow.local import processes as procs
 from newsflow.local.pipeline import LocalPipeline, PipelineConfig
-from newsflow.local.stack import start_stack, stop_stack
+from newsflow.local.stack import cluster, start_stack, stop_stack
 from newsflow.models import EnrichedArticle, Enrichment
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 
@@ -178,8 +181,14 @@ def enrich_docs(articles: Sequence[common.BenchArticle]) -> list[EnrichedArticle
 
 def _pipeline(env: Env, name: str, partitions: int = 12) -> tuple[LocalPipeline, TopicSettings]:
     """A pipeline instance with its own topics, alias and groups (services get ``env.service_env``)."""
+    isr = env.service_env.get("NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS")
     topics = TopicSettings(
-        raw=f"{name}.raw", enriched=f"{name}.enriched", dlq=f"{name}.dlq", partitions=partitions
+        raw=f"{name}.raw",
+        enriched=f"{name}.enriched",
+        dlq=f"{name}.dlq",
+        partitions=partitions,
+        replication_factor=int(env.service_env.get("NEWSFLOW_TOPIC_REPLICATION_FACTOR", "1")),
+        min_insync_replicas=int(isr) if isr else None,
     )
     config = PipelineConfig(
         run_dir=env.run_dir / name,
@@ -533,6 +542,31 @@ async def measure_e2e(
     return result
 
 
+def measure_cluster(
+    run_dir: Path, service_env: dict[str, str], articles: Sequence[common.BenchArticle], plan: Plan
+) -> dict[str, Any]:
+    """End to end (1 enrichment replica) on a local 3 + 3 cluster, started here and stopped after."""
+    cluster_dir = run_dir / "cluster"
+    log_step(f"starting a cluster of 3 brokers + 3 Elasticsearch nodes in {cluster_dir}")
+    t0 = time.monotonic()
+    endpoints = cluster.start_cluster(cluster_dir, 3, 3, timeout=600)
+    started_s = round(time.monotonic() - t0, 1)
+    try:
+        env = Env(
+            endpoints.kafka_bootstrap,
+            endpoints.elasticsearch_url,
+            run_dir,
+            {**service_env, **cluster.replication_env(3, 3)},
+        )
+        result: dict[str, Any] = asyncio.run(measure_e2e(env, articles, 1, plan.e2e_articles))
+    finally:
+        log_step("stopping the cluster")
+        cluster.stop_cluster(cluster_dir)
+    result["cluster_start_s"] = started_s
+    result["settings"] = cluster.replication_env(3, 3)
+    return result
+
+
 # ---------------------------------------------------------------------------------------------------
 # the table
 # ---------------------------------------------------------------------------------------------------
@@ -654,6 +688,20 @@ def table(results: dict[str, Any]) -> str:
                 _loads(e2e["load"]),
             )
         )
+    on_cluster = results.get("e2e_cluster")
+    if on_cluster and "articles_per_s" in on_cluster:
+        rate = on_cluster["articles_per_s"]
+        ratio = f"{rate / one['articles_per_s']:.2f} × single node (goal ≥ 0.8)" if one else ""
+        rows.append(
+            (
+                f"end to end on a cluster: 3 brokers (RF 3, min ISR 2, acks=all), 3 ES nodes "
+                f"(1 replica), {on_cluster['articles']} articles, 1 enrichment replica",
+                f"{_fmt(rate)} articles/s"
+                + (f" (10–90%: {_fmt(w)})" if (w := on_cluster["window_10_90_articles_per_s"]) else ""),
+                ratio,
+                _loads(on_cluster["load"]),
+            )
+        )
     lat = (one or {}).get("latency")
     if lat:
         rows.append(
@@ -680,7 +728,7 @@ def table(results: dict[str, Any]) -> str:
 def peak_rss(results: dict[str, Any]) -> dict[str, float]:
     """Highest RSS seen per service (all replicas, all phases that ran it as a process)."""
     peaks: dict[str, float] = {}
-    for phase in ("ingest", "e2e_1", "e2e_2"):
+    for phase in ("ingest", "e2e_1", "e2e_2", "e2e_cluster"):
         for name, mib in ((results.get(phase) or {}).get("peak_rss_mib") or {}).items():
             service = name.rsplit("-", 1)[0]
             peaks[service] = max(peaks.get(service, 0.0), mib)
@@ -740,7 +788,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep-run-dir", action="store_true", help="keep logs and stack data afterwards")
     parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
                         help="update docs/benchmarks.md (default: on for a full run)")  # fmt: skip
-    parser.add_argument("--only", help="comma-separated phases: nlp,worker,ingest,indexer,e2e")
+    parser.add_argument("--only", help="comma-separated phases: nlp,worker,ingest,indexer,e2e,cluster")
     parser.add_argument("--results", type=Path, help="results JSON (default bench/results/latest.json)")
     parser.add_argument(
         "--service-env",
@@ -754,7 +802,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--bootstrap and --es-url go together")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     plan = QUICK if args.quick else FULL
-    phases = set((args.only or "nlp,worker,ingest,indexer,e2e").split(","))
+    phases = set((args.only or "nlp,worker,ingest,indexer,e2e,cluster").split(","))
     started = time.monotonic()
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="newsflow-bench-", dir="/tmp"))
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -803,6 +851,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             results["e2e_2"] = _phase(
                 results, "e2e_2", _run(lambda: measure_e2e(env, articles, 2, plan.e2e_articles))
+            )
+        if "cluster" in phases:
+            if own_stack:  # the single node's JVMs would idle beside the cluster on the same cores
+                log_step("stopping Kafka + Elasticsearch before the cluster")
+                stop_stack(run_dir / "stack")
+            results["e2e_cluster"] = _phase(
+                results, "e2e_cluster", lambda: measure_cluster(run_dir, service_env, articles, plan)
             )
         ok = not results.get("errors")
     finally:

@@ -15,7 +15,7 @@ pytest_plugins = [
 
 TESTS = Path(__file__).resolve().parent
 #: Each folder of tests is also a marker (registered in pyproject.toml).
-FOLDERS = ("unit", "integration", "e2e", "faults", "security", "deploy")
+FOLDERS = ("unit", "integration", "e2e", "faults", "security", "deploy", "cluster")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -29,7 +29,14 @@ from newsflow.enrich.metrics import EnrichmentMetrics
 from newsflow.enrich.pipeline import Enricher
 from newsflow.enrich.records import InRecord, OutRecord, process_records, to_dead_letter
 from newsflow.enrich.settings import EnrichmentSettings
-from newsflow.kafka import REFUSED_FOR_GOOD, Message, Send, faust_broker_kwargs, send_until_acked
+from newsflow.kafka import (
+    REFUSED_FOR_GOOD,
+    Message,
+    Send,
+    faust_broker_kwargs,
+    make_faust_producer_idempotent,
+    send_until_acked,
+)
 from newsflow.retry import Backoff
 from newsflow.serde import HEADER_TRACEPARENT, header
 from newsflow.settings import KafkaSettings, TopicSettings
@@ -119,6 +126,7 @@ class EnrichmentWorker:
             value_serializer="raw",
             key_serializer="raw",
         )
+        make_faust_producer_idempotent(self.app)
         self.raw_topic = self._topic(topics.raw, topics.partitions)
         self.enriched_topic = self._topic(topics.enriched, topics.partitions)
         self.dlq_topic = self._topic(topics.dlq, max(1, topics.partitions // 4))

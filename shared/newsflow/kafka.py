@@ -46,6 +46,14 @@ def topic_specs(settings: TopicSettings) -> list[TopicSpec]:
         "segment.ms": "3600000",
     }
     dlq = {"cleanup.policy": "delete", "retention.ms": str(30 * 24 * 3600 * 1000)}
+    if settings.min_insync_replicas is not None:
+        if settings.min_insync_replicas > settings.replication_factor:
+            raise ValueError(
+                f"min.insync.replicas {settings.min_insync_replicas} > replication factor "
+                f"{settings.replication_factor}: no write could ever be acknowledged"
+            )
+        isr = {"min.insync.replicas": str(settings.min_insync_replicas)}
+        compacted, dlq = {**compacted, **isr}, {**dlq, **isr}
     return [
         TopicSpec(settings.raw, settings.partitions, settings.replication_factor, compacted),
         TopicSpec(settings.enriched, settings.partitions, settings.replication_factor, compacted),
@@ -98,6 +106,19 @@ def faust_broker_kwargs(settings: KafkaSettings) -> dict[str, Any]:
         "broker_credentials": credentials,
         "broker_client_id": settings.client_id,
     }
+
+
+def make_faust_producer_idempotent(app: Any) -> None:
+    """Make the producer of ``app`` (a ``faust.App``) idempotent with ``acks=all``, like every other
+    producer of newsflow (faust makes its producer idempotent only inside transactions). Call before
+    the app starts: its transport then creates this producer class."""
+    from faust.transport.drivers.aiokafka import Producer
+
+    class IdempotentProducer(Producer):
+        def _settings_extra(self) -> dict[str, Any]:
+            return {**super()._settings_extra(), "acks": "all", "enable_idempotence": True}
+
+    app.transport.Producer = IdempotentProducer
 
 
 def make_producer(settings: KafkaSettings, *, linger_ms: int = 5, **overrides: Any) -> AIOKafkaProducer:

@@ -52,6 +52,9 @@ class TopicSettings(BaseSettings):
     dlq: str = "news.articles.dlq"
     partitions: int = Field(default=12, ge=1, le=1024)
     replication_factor: int = Field(default=1, ge=1)
+    #: ``min.insync.replicas`` of the topics newsflow creates (None: the broker's default). With
+    #: ``acks=all`` a write is acknowledged once this many replicas have it: 2 of 3 on a cluster.
+    min_insync_replicas: int | None = Field(default=None, ge=1)
 
 
 class ElasticsearchSettings(BaseSettings):
@@ -59,6 +62,7 @@ class ElasticsearchSettings(BaseSettings):
 
     model_config = _config("NEWSFLOW_ES_")
 
+    #: One node's URL, or several comma-separated (a cluster: the client fails over between them).
     url: str = "http://127.0.0.1:9200"
     alias: str = "news-articles"
     api_key: SecretStr | None = None
@@ -70,6 +74,11 @@ class ElasticsearchSettings(BaseSettings):
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
     refresh_interval: str = "1s"
+
+    @property
+    def hosts(self) -> list[str]:
+        """The node URLs of :attr:`url`."""
+        return [u.strip() for u in self.url.split(",") if u.strip()]
 
 
 class LogSettings(BaseSettings):

@@ -1,7 +1,8 @@
 """Fault-injection fixtures: factories of whole pipelines (tests/support/pipelines.py) writing as
 source ``faults``, and the session hook that writes the scenarios' figures. The scenarios' helpers
-are plain modules: pushing.py (articles, the newsroom client), exactness.py (the check every
-scenario ends with), results.py (the figures), control.py (SIGTERM, background tasks)."""
+are plain modules: tests/support/pushing.py (articles, the newsroom client), tests/support/exactness.py
+(the check every scenario ends with), results.py (the figures), tests/support/control.py (SIGTERM,
+background tasks)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.control import background
 from tests.faults.results import record_result
+from tests.support.control import background
 from tests.support.exactness import assert_exact, converge
 from tests.support.kafka import lag
 from tests.support.pipelines import PipelineFactory

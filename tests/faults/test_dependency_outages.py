@@ -23,7 +23,7 @@ import pytest
 
 from newsflow.local import processes as procs
 from newsflow.local.pipeline import SERVICES
-from tests.faults.control import background, terminate
+from tests.support.control import background, terminate
 from tests.faults.results import record_result
 from tests.support.exactness import assert_exact, converge
 from tests.support.outages import ThrowawayKafka, gate_to, throwaway_kafka

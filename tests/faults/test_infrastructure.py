@@ -9,8 +9,8 @@ import time
 import httpx
 
 from newsflow.local.pipeline import SERVICES
-from tests.faults.control import background, terminate
 from tests.faults.results import record_result
+from tests.support.control import background, terminate
 from tests.support.exactness import assert_exact, converge
 from tests.support.kafka import group_offsets, lag
 from tests.support.pipelines import PipelineFactory

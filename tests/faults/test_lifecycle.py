@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from newsflow.local.pipeline import SERVICES
-from tests.faults.control import background, terminate
 from tests.faults.results import record_result
+from tests.support.control import background, terminate
 from tests.support.exactness import assert_exact, converge
 from tests.support.pipelines import PipelineFactory
 from tests.support.pushing import PushLog, latest, make_articles, push

@@ -51,7 +51,7 @@ async def es_docs(es_url: str, alias: str, attempts: int = 20) -> dict[str, Doc]
     missed by the paging). While an indexer is still writing, a refresh can land between the listing
     and a count: such a reading is taken again (up to ``attempts`` times) instead of failing.
     """
-    async with AsyncElasticsearch(es_url, request_timeout=60) as es:
+    async with AsyncElasticsearch(es_url.split(","), request_timeout=60) as es:
         for attempt in range(attempts):
             await es.indices.refresh(index=alias)
             before = (await es.count(index=alias))["count"]

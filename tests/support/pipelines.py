@@ -175,7 +175,7 @@ class PipelineFactory:
             lp=lp,
             source=self.source,
             key=lp.api_key(self.source),
-            es=AsyncElasticsearch(self.es_url, request_timeout=30),
+            es=AsyncElasticsearch(self.es_url.split(","), request_timeout=30),
             http=httpx.AsyncClient(trust_env=False),
         )
         self.made.append(pipeline)

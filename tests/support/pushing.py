@@ -74,12 +74,16 @@ class PushLog:
     accepted: dict[str, int] = field(default_factory=dict)  # id (as ingest answered) -> highest revision
     accepted_items: int = 0
     statuses: Counter[int | str] = field(default_factory=Counter)
+    #: id -> when (time.monotonic()) ingest accepted its highest revision: publish time for latencies
+    accepted_at: dict[str, float] = field(default_factory=dict)
 
     def note(self, status: int | str) -> None:
         self.statuses[status] += 1
 
     def accept(self, article_id: str, revision: int) -> None:
         self.accepted_items += 1
+        if revision > self.accepted.get(article_id, -1):
+            self.accepted_at[article_id] = time.monotonic()
         self.accepted[article_id] = max(self.accepted.get(article_id, -1), revision)
 
 

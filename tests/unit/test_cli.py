@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -150,3 +151,39 @@ def test_local_run_defaults_fill_only_what_the_environment_leaves_open(
     use_local_run_defaults(run_file)
     assert os.environ["NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:1"
     assert os.environ["NEWSFLOW_ES_URL"] == "http://elsewhere:9200"
+
+
+def test_stack_cluster_options_parse() -> None:
+    args = build_parser().parse_args(["stack", "up", "--brokers", "3", "--es-nodes", "3"])
+    assert (args.brokers, args.es_nodes) == (3, 3)
+    args = build_parser().parse_args(["stack", "down", "--only", "kafka-2", "--force"])
+    assert (args.only, args.force) == ("kafka-2", True)
+    args = build_parser().parse_args(["run", "--brokers", "3", "--es-nodes", "3"])
+    assert (args.brokers, args.es_nodes) == (3, 3)
+
+
+def test_a_node_name_on_a_single_node_stack_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["stack", "down", "--only", "kafka-2", "--run-dir", str(tmp_path / "stack")])
+    assert code == 1
+    assert "single-node stack has kafka and elasticsearch" in capsys.readouterr().err
+
+
+def test_a_node_the_cluster_does_not_have_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = tmp_path / "cluster"
+    run_dir.mkdir()
+    config = {
+        "kafka_ports": [1, 2, 3],
+        "kafka_controller_ports": [4, 5, 6],
+        "es_ports": [7],
+        "es_transport_ports": [8],
+        "kafka_cluster_id": "x",
+        "es_cluster_name": "y",
+    }
+    (run_dir / "cluster-config.json").write_text(json.dumps(config))
+    code = main(["stack", "down", "--only", "es-2", "--run-dir", str(run_dir)])
+    assert code == 1
+    assert "no node 'es-2'" in capsys.readouterr().err

@@ -129,3 +129,18 @@ async def test_success_resets_the_backoff() -> None:
     send = FakeSend(lambda message, attempt: KafkaConnectionError() if attempt < 3 else None)
     await send_until_acked(send, messages("a"), backoff=backoff)
     assert backoff.attempt == 0
+
+
+async def test_faust_producer_is_made_idempotent_with_acks_all() -> None:
+    import faust
+
+    from newsflow.kafka import make_faust_producer_idempotent
+
+    app = faust.App("idempotence-probe", broker="kafka://127.0.0.1:1")
+    make_faust_producer_idempotent(app)
+    assert app.producer._settings_extra() == {"acks": "all", "enable_idempotence": True}
+    producer = app.producer._new_producer()
+    try:
+        assert producer._txn_manager is not None  # aiokafka's idempotence state: only when enabled
+    finally:
+        await producer.stop()

@@ -21,6 +21,12 @@ def add_subparser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         parser.add_argument("--run-dir", type=Path, default=Path(".newsflow"), help="state, logs and pids")
         if name == "run":
             parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="folder of seed articles")
+            parser.add_argument(
+                "--brokers", type=int, default=1, help="Kafka brokers (more than 1: a cluster)"
+            )
+            parser.add_argument(
+                "--es-nodes", type=int, default=1, help="Elasticsearch nodes (1: single node)"
+            )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,4 +38,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}: {'stopped' if was_running else 'was not running'}")
         print("kafka + elasticsearch: stopped")
         return 0
-    return asyncio.run(run_all(run_dir, args.seeds.resolve()))
+    return asyncio.run(run_all(run_dir, args.seeds.resolve(), args.brokers, args.es_nodes))

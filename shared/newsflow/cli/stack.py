@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from newsflow.local.stack import manager
+from newsflow.local.stack import cluster, manager
 
 DEFAULT_RUN_DIR = ".newsflow/stack"
 
@@ -40,11 +40,18 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         "--es-port", type=int, default=None, help="Elasticsearch HTTP port (default: recorded/free)"
     )
     up.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for readiness")
-    up.add_argument("--only", choices=["kafka", "elasticsearch"], help="(re)start one component only")
+    up.add_argument(
+        "--only",
+        help="(re)start one component only: kafka or elasticsearch; on a cluster a node, e.g. kafka-2, es-1",
+    )
     up.add_argument("--json", action="store_true", help="print the endpoints as JSON")
+    up.add_argument("--brokers", type=int, default=1, help="Kafka brokers (more than 1: a cluster)")
+    up.add_argument("--es-nodes", type=int, default=1, help="Elasticsearch nodes (more than 1: a cluster)")
 
     down = sub.add_parser("down", parents=[common], help="stop the processes this run dir started")
-    down.add_argument("--only", choices=["kafka", "elasticsearch"], help="stop one component only")
+    down.add_argument(
+        "--only", help="stop one component only: kafka or elasticsearch; on a cluster a node (kafka-2, es-1)"
+    )
     down.add_argument("--force", action="store_true", help="SIGKILL instead of a graceful shutdown")
 
     status = sub.add_parser("status", parents=[common], help="where the stack listens, whether it answers")
@@ -76,6 +83,44 @@ def _print_status(status: dict[str, Any]) -> None:
     )
 
 
+def _cluster_command(args: argparse.Namespace, run_dir: Path) -> int:
+    """``up``/``down``/``status`` of a cluster run dir (or ``up`` asking for more than one node)."""
+    command: str = args.stack_command
+    only = [args.only] if getattr(args, "only", None) else None
+    if command == "up":
+        t0 = time.monotonic()
+        endpoints = cluster.start_cluster(
+            run_dir, brokers=args.brokers, es_nodes=args.es_nodes, only=only, timeout=args.timeout
+        )
+        took = time.monotonic() - t0
+        if args.json:
+            print(json.dumps({**endpoints.to_dict(), "seconds": round(took, 1)}, indent=2))
+        else:
+            for name, node in endpoints.nodes.items():
+                print(f"{name:<14} {node['address']}  pid={node['pid'] or '-'}")
+            print(f"kafka          {endpoints.kafka_bootstrap}")
+            print(f"elasticsearch  {endpoints.elasticsearch_url}")
+            print(f"run dir        {endpoints.run_dir}")
+            print(f"up in {took:.1f}s")
+        return 0
+    if command == "down":
+        cluster.stop_cluster(run_dir, only=only, force=args.force)
+        print(f"stopped ({args.only or 'every node'}) in {run_dir}")
+        return 0
+    status = cluster.cluster_status(run_dir)
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        print(f"run dir        {status['run_dir']}")
+        for name, node in status["nodes"].items():
+            state = (
+                "answering" if node["alive"] else ("running, not answering" if node["running"] else "down")
+            )
+            print(f"{name:<14} {node['address']}  pid={node['pid'] or '-'}  {state}")
+        print(f"elasticsearch  health={status['elasticsearch_health'] or '-'}")
+    return 0 if all(node["alive"] for node in status["nodes"].values()) else 3
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute a parsed ``stack`` command; returns the exit code."""
     if not logging.getLogger().handlers:
@@ -83,6 +128,11 @@ def run(args: argparse.Namespace) -> int:
     run_dir = _run_dir(args)
     command: str = args.stack_command
     try:
+        wants_cluster = command == "up" and (args.brokers > 1 or args.es_nodes > 1)
+        if wants_cluster or cluster.is_cluster(run_dir):
+            return _cluster_command(args, run_dir)
+        if getattr(args, "only", None) not in (None, "kafka", "elasticsearch"):
+            raise ValueError(f"--only {args.only}: a single-node stack has kafka and elasticsearch")
         if command == "up":
             t0 = time.monotonic()
             if args.only == "kafka":

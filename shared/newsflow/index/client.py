@@ -52,7 +52,7 @@ def _serializers() -> dict[str, Serializer]:
 def client_kwargs(settings: ElasticsearchSettings, **overrides: Any) -> dict[str, Any]:
     """Keyword arguments shared by the sync and async clients: URL, auth, TLS, timeouts."""
     kwargs: dict[str, Any] = {
-        "hosts": [settings.url],
+        "hosts": settings.hosts,
         "request_timeout": settings.request_timeout,
         # The bulk indexer retries with its own backoff; the transport only retries once.
         "max_retries": 1,

@@ -25,7 +25,7 @@ from newsflow.ingest.keys import create_api_key
 from newsflow.kafka import ensure_topics
 from newsflow.local import processes as procs
 from newsflow.local.pipeline import SERVICES, LocalPipeline, PipelineConfig, wait_ready
-from newsflow.local.stack import start_stack, stop_stack
+from newsflow.local.stack import StackEndpoints, cluster, start_stack, stop_stack
 from newsflow.models import RawArticle
 from newsflow.settings import ElasticsearchSettings, KafkaSettings, TopicSettings
 
@@ -39,7 +39,10 @@ def stop_all(run_dir: Path) -> dict[str, bool]:
     """Stop the services (SIGTERM, then SIGKILL after their grace period) and the stack; return
     whether each service was running."""
     stopped = procs.stop_all(run_dir, grace_s=30.0)
-    stop_stack(run_dir / "stack")
+    if cluster.is_cluster(run_dir / "stack"):
+        cluster.stop_cluster(run_dir / "stack")
+    else:
+        stop_stack(run_dir / "stack")
     (run_dir / "run.json").unlink(missing_ok=True)
     return stopped
 
@@ -110,22 +113,43 @@ async def push_seeds(
     return accepted
 
 
-async def run_all(run_dir: Path, seeds: Path) -> int:
-    """Bring everything up, push the seeds, wait until searchable, print the report."""
+async def run_all(run_dir: Path, seeds: Path, brokers: int = 1, es_nodes: int = 1) -> int:
+    """Bring everything up, push the seeds, wait until searchable, print the report. More than one
+    broker or node: a local cluster (:mod:`newsflow.local.stack.cluster`) and replicated topics and
+    index (:func:`~newsflow.local.stack.cluster.replication_env`)."""
     started = time.monotonic()
-    print("== newsflow: starting Kafka + Elasticsearch (local processes)")
-    stack = start_stack(run_dir / "stack")
+    env: dict[str, str] = {}
+    stack: StackEndpoints
+    if brokers > 1 or es_nodes > 1 or cluster.is_cluster(run_dir / "stack"):
+        print(f"== newsflow: starting a cluster of {brokers} Kafka brokers + {es_nodes} Elasticsearch nodes")
+        stack = cluster.start_cluster(run_dir / "stack", brokers=brokers, es_nodes=es_nodes)
+        env = cluster.replication_env(brokers, es_nodes)
+    else:
+        print("== newsflow: starting Kafka + Elasticsearch (local processes)")
+        stack = start_stack(run_dir / "stack")
     print(f"  kafka {stack.kafka_bootstrap}   elasticsearch {stack.elasticsearch_url}")
     kafka = KafkaSettings(bootstrap_servers=stack.kafka_bootstrap)
-    es_settings = ElasticsearchSettings(url=stack.elasticsearch_url)
-    await ensure_topics(kafka, TopicSettings())
+    topic_settings = TopicSettings(
+        replication_factor=int(env.get("NEWSFLOW_TOPIC_REPLICATION_FACTOR", "1")),
+        min_insync_replicas=int(env["NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS"])
+        if "NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS" in env
+        else None,
+    )
+    es_settings = ElasticsearchSettings(
+        url=stack.elasticsearch_url,
+        replicas=int(env.get("NEWSFLOW_ES_REPLICAS", "0")),
+        shards=int(env.get("NEWSFLOW_ES_SHARDS", "1")),
+    )
+    await ensure_topics(kafka, topic_settings)
     index_name = await create_index(es_settings)
     print(f"  topics ready; alias {es_settings.alias} -> {index_name}")
 
     articles, errors = load_seeds(seeds)
     keys = dev_keys(run_dir, {a.source for a in articles})
     ports = _ports(run_dir)
-    pipeline = LocalPipeline(PipelineConfig(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url))
+    pipeline = LocalPipeline(
+        PipelineConfig(run_dir, stack.kafka_bootstrap, stack.elasticsearch_url, extra_env=env)
+    )
     print("== starting services")
     for name in SERVICES:
         if procs.running(run_dir, f"{name}-0"):

@@ -106,11 +106,32 @@ def run_as() -> RunAs:
     return RunAs(name, entry.pw_uid, entry.pw_gid)
 
 
-def elasticsearch_yml(layout: EsLayout, port: int, transport_port: int, cluster_name: str) -> str:
+@dataclass(frozen=True)
+class Peers:
+    """This node's place in a multi-node cluster: its name, and every node's name and transport port."""
+
+    node_name: str
+    names: tuple[str, ...]
+    transport_ports: tuple[int, ...]
+
+
+def elasticsearch_yml(
+    layout: EsLayout, port: int, transport_port: int, cluster_name: str, peers: Peers | None = None
+) -> str:
+    """The single node (``peers`` None: ``discovery.type: single-node``) or one node of a cluster whose
+    nodes are all master-eligible data nodes, discovering each other on their transport ports."""
+    discovery: dict[str, Any] = (
+        {
+            "node.name": peers.node_name,
+            "discovery.seed_hosts": [f"127.0.0.1:{p}" for p in peers.transport_ports],
+            "cluster.initial_master_nodes": list(peers.names),
+        }
+        if peers
+        else {"node.name": "newsflow-local", "discovery.type": "single-node"}
+    )
     settings: dict[str, Any] = {
         "cluster.name": cluster_name,
-        "node.name": "newsflow-local",
-        "discovery.type": "single-node",
+        **discovery,
         "network.host": "127.0.0.1",
         "http.port": port,
         "transport.port": transport_port,
@@ -146,6 +167,7 @@ def prepare(
     port: int,
     transport_port: int,
     cluster_name: str,
+    peers: Peers | None = None,
 ) -> None:
     """Create config/data/logs/tmp (config copied from the distribution once), hand them to ``owner``."""
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -155,7 +177,7 @@ def prepare(
     for directory in (layout.data, layout.logs, layout.tmp, layout.config / "jvm.options.d"):
         directory.mkdir(parents=True, exist_ok=True)
     (layout.config / "elasticsearch.yml").write_text(
-        elasticsearch_yml(layout, port, transport_port, cluster_name), encoding="utf-8"
+        elasticsearch_yml(layout, port, transport_port, cluster_name, peers), encoding="utf-8"
     )
     layout.pidfile.unlink(missing_ok=True)
     _chown_tree(layout.root, owner)
@@ -188,13 +210,13 @@ def _runuser() -> str:
     return found
 
 
-def _es_env(java: JavaInstall, layout: EsLayout, run_dir: Path, heap: str) -> dict[str, str]:
+def _es_env(java: JavaInstall, layout: EsLayout, run_dir: Path, heap: str, component: str) -> dict[str, str]:
     return {
         "PATH": _SAFE_PATH,
         "HOME": str(layout.root),
         "LANG": "C.UTF-8",
         "ES_JAVA_HOME": str(java.home),
-        "ES_JAVA_OPTS": " ".join([f"-Xms{heap}", f"-Xmx{heap}", *processes.marker_args(run_dir, COMPONENT)]),
+        "ES_JAVA_OPTS": " ".join([f"-Xms{heap}", f"-Xmx{heap}", *processes.marker_args(run_dir, component)]),
         "ES_PATH_CONF": str(layout.config),
         "ES_TMPDIR": str(layout.tmp),
     }
@@ -209,12 +231,14 @@ def launch(
     *,
     deadline: float,
     heap: str = "512m",
+    component: str = COMPONENT,
 ) -> int:
     """Start the node daemonized (``-d``) and return the server JVM's pid (from ``-p PIDFILE``).
 
     The launcher (``bin/elasticsearch -d``) returns once the node has started, or fails.
+    ``component`` names it in its marker (``elasticsearch``, or ``es-N`` for a cluster's node N).
     """
-    env = _es_env(java, layout, run_dir, heap)
+    env = _es_env(java, layout, run_dir, heap, component)
     es_cmd = [str(dist.home / "bin" / "elasticsearch"), "-d", "-p", str(layout.pidfile)]
     if owner.name is not None:
         cmd = [

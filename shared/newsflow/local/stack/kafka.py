@@ -71,11 +71,38 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
-def server_properties(layout: KafkaLayout, port: int, controller_port: int) -> str:
+@dataclass(frozen=True)
+class Quorum:
+    """This broker's place in a KRaft cluster of combined broker+controller nodes (static voters)."""
+
+    node_id: int
+    controller_ports: tuple[int, ...]  # of nodes 1..N, in node id order
+
+    @property
+    def voters(self) -> str:
+        return ",".join(f"{i}@127.0.0.1:{p}" for i, p in enumerate(self.controller_ports, start=1))
+
+    @property
+    def replication(self) -> int:
+        """Internal topics' replication factor: min(3, brokers); their min ISR: one less (at least 1)."""
+        return min(3, len(self.controller_ports))
+
+
+def server_properties(
+    layout: KafkaLayout, port: int, controller_port: int, quorum: Quorum | None = None
+) -> str:
+    """One node's configuration: the single combined node (``quorum`` None, dynamic quorum of one) or
+    node ``quorum.node_id`` of a static quorum where every node is broker and controller."""
+    rf = quorum.replication if quorum else 1
+    isr = max(1, rf - 1)
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
+        "node.id": str(quorum.node_id) if quorum else "1",
+        **(
+            {"controller.quorum.voters": quorum.voters}
+            if quorum
+            else {"controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}"}
+        ),
         "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
         "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
         "controller.listener.names": "CONTROLLER",
@@ -84,15 +111,15 @@ def server_properties(layout: KafkaLayout, port: int, controller_port: int) -> s
         "log.dirs": str(layout.data),
         "metadata.log.dir": str(layout.data),
         "num.partitions": "1",
-        "default.replication.factor": "1",
-        "min.insync.replicas": "1",
-        "offsets.topic.replication.factor": "1",
+        "default.replication.factor": str(rf),
+        "min.insync.replicas": str(isr),
+        "offsets.topic.replication.factor": str(rf),
         "offsets.topic.num.partitions": "10",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": str(rf),
+        "transaction.state.log.min.isr": str(isr),
         "transaction.state.log.num.partitions": "10",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": str(rf),
+        "share.coordinator.state.topic.min.isr": str(isr),
         "group.initial.rebalance.delay.ms": "0",
         "log.cleaner.enable": "true",
         "delete.topic.enable": "true",
@@ -142,14 +169,16 @@ logger.authorizer.level = warn
 """
 
 
-def write_config(layout: KafkaLayout, port: int, controller_port: int) -> None:
+def write_config(layout: KafkaLayout, port: int, controller_port: int, quorum: Quorum | None = None) -> None:
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.logs.mkdir(parents=True, exist_ok=True)
-    layout.config.write_text(server_properties(layout, port, controller_port), encoding="utf-8")
+    layout.config.write_text(server_properties(layout, port, controller_port, quorum), encoding="utf-8")
     layout.log4j_config.write_text(log4j2_properties(layout), encoding="utf-8")
 
 
-def _jvm_args(dist: KafkaDistribution, layout: KafkaLayout, run_dir: Path, heap: str) -> list[str]:
+def _jvm_args(
+    dist: KafkaDistribution, layout: KafkaLayout, run_dir: Path, heap: str, component: str
+) -> list[str]:
     return [
         f"-Xms{heap}",
         f"-Xmx{heap}",
@@ -158,16 +187,23 @@ def _jvm_args(dist: KafkaDistribution, layout: KafkaLayout, run_dir: Path, heap:
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={layout.log4j_config}",
         f"-Dkafka.logs.dir={layout.logs}",
-        *processes.marker_args(run_dir, COMPONENT),
+        *processes.marker_args(run_dir, component),
         "-cp",
         dist.classpath,
     ]
 
 
 def format_storage(
-    dist: KafkaDistribution, java: JavaInstall, layout: KafkaLayout, run_dir: Path, cluster_id: str
+    dist: KafkaDistribution,
+    java: JavaInstall,
+    layout: KafkaLayout,
+    run_dir: Path,
+    cluster_id: str,
+    *,
+    standalone: bool = True,
 ) -> None:
-    """Format the KRaft storage once (no-op when ``data/meta.properties`` exists)."""
+    """Format the KRaft storage once (no-op when ``data/meta.properties`` exists). ``standalone``:
+    a quorum of this one node; else the static voters of its configuration."""
     if layout.formatted:
         return
     layout.data.mkdir(parents=True, exist_ok=True)
@@ -184,7 +220,7 @@ def format_storage(
         cluster_id,
         "-c",
         str(layout.config),
-        "--standalone",
+        *(["--standalone"] if standalone else []),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if proc.returncode != 0 or not layout.formatted:
@@ -195,10 +231,17 @@ def format_storage(
 
 
 def launch(
-    dist: KafkaDistribution, java: JavaInstall, layout: KafkaLayout, run_dir: Path, *, heap: str = "512m"
+    dist: KafkaDistribution,
+    java: JavaInstall,
+    layout: KafkaLayout,
+    run_dir: Path,
+    *,
+    heap: str = "512m",
+    component: str = COMPONENT,
 ) -> int:
-    """Start the broker process detached; returns its pid (the JVM itself)."""
-    cmd = [str(java.java), *_jvm_args(dist, layout, run_dir, heap), MAIN_CLASS, str(layout.config)]
+    """Start the broker process detached; returns its pid (the JVM itself). ``component`` names it in
+    its marker (``kafka``, or ``kafka-N`` for a cluster's node N)."""
+    cmd = [str(java.java), *_jvm_args(dist, layout, run_dir, heap, component), MAIN_CLASS, str(layout.config)]
     env = dict(os.environ)
     env.pop("JAVA_TOOL_OPTIONS", None)
     env.pop("KAFKA_OPTS", None)

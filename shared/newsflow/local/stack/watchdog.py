@@ -47,7 +47,12 @@ def watch(owner_pid: int, run_dir: Path, *, remove: bool = False, poll: float = 
     if not run_dir.exists():
         return
     logger.warning("owner pid %s is gone: stopping the stack in %s", owner_pid, run_dir)
-    stop_stack(run_dir)
+    from newsflow.local.stack import cluster  # cluster imports manager: import it only when needed
+
+    if cluster.is_cluster(run_dir):
+        cluster.stop_cluster(run_dir)
+    else:
+        stop_stack(run_dir)
     if remove:
         shutil.rmtree(run_dir, ignore_errors=True)
 
