@@ -23,8 +23,8 @@ import pytest
 
 from newsflow.local import processes as procs
 from newsflow.local.pipeline import SERVICES
-from tests.support.control import background, terminate
 from tests.faults.results import record_result
+from tests.support.control import background, terminate
 from tests.support.exactness import assert_exact, converge
 from tests.support.outages import ThrowawayKafka, gate_to, throwaway_kafka
 from tests.support.pipelines import Pipeline, pipeline_factory
