@@ -42,6 +42,7 @@ from spacy.tokens import Doc
 
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
+    RawSpan,
     after_locative,
     dateline_name,
     find_dateline,
@@ -69,6 +70,10 @@ LABEL_TYPES: dict[str, EntityType] = {
     "WORK_OF_ART": "work",
     "FAC": "facility",
 }
+
+#: Labels of other pipelines that mean one of ours: the French (WikiNER) pipelines' PER is a
+#: person (their LOC and ORG are ours already; their MISC is not kept).
+_LABEL_ALIASES = {"PER": "PERSON"}
 
 #: Labels whose single-token mentions may be a short form of a longer person/organisation name.
 _SHORTENABLE = {"PERSON", "ORG"}
@@ -190,6 +195,8 @@ def mentions_from_doc(doc: Doc, field_name: Field) -> list[Mention]:
     """
     found: list[Mention] = []
     for span in join_coordinated_orgs(doc):
+        if span.label in _LABEL_ALIASES:
+            span = RawSpan(span.start, span.end, _LABEL_ALIASES[span.label], span.text)
         if span.label not in LABEL_TYPES:
             continue
         cleaned = normalise_mention(span.text, span.start)
