@@ -470,3 +470,19 @@ def test_a_job_title_is_cut_off_an_organisation() -> None:
 
 def test_an_unbalanced_bracket_is_no_part_of_a_name() -> None:
     assert normalise_mention("World Health Organisation (WHO", 4) == ("World Health Organisation", 4)
+
+
+def test_a_person_shaped_organisation_with_a_common_given_name_is_a_person() -> None:
+    body = "The inventor Dean Kamen met the students. Kestrel Holdings paid for the trip."
+    mentions = [
+        _m("Dean Kamen", "ORG", body.index("Dean")),
+        _m("Kestrel Holdings", "ORG", body.index("Kestrel")),
+    ]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Dean Kamen": "person",
+        "Kestrel Holdings": "organization",
+    }
+    off = EntityRules(given_name_person=False)
+    assert {e.name: e.type for e in build_entities("", body, [], mentions, off)}[
+        "Dean Kamen"
+    ] == "organization"

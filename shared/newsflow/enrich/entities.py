@@ -52,7 +52,7 @@ from newsflow.enrich.entity_rules import (
     split_org_location,
     surname_is_a_person,
 )
-from newsflow.enrich.gazetteer import known_places, major_places
+from newsflow.enrich.gazetteer import given_names, known_places, major_places
 from newsflow.models import Entity, EntityType, Span
 
 Field = Literal["title", "body"]
@@ -106,6 +106,9 @@ class EntityRules:
     facility_places: bool = True
     #: a job title glued to an organisation is cut off ("NASA Administrator" → "NASA")
     role_suffix: bool = True
+    #: a two- or three-word "organisation" shaped like a person's name whose first word is a common
+    #: given name is a person ("Dean Kamen", "Britney Spears" tagged ORG)
+    given_name_person: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -529,6 +532,20 @@ def _strip_role(mentions: list[Mention]) -> list[Mention]:
     return kept
 
 
+def _given_name_types(groups: dict[str, _Group]) -> None:
+    """A person-shaped "organisation" whose first word is a common given name is a person."""
+    names = given_names()
+    for group in groups.values():
+        name = group.canonical
+        if (
+            group.forced is None
+            and group.label(name) == "ORG"
+            and is_person_shaped(name)
+            and name.split()[0] in names
+        ):
+            group.forced = "PERSON"
+
+
 def _gazetteer_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
     """A name the model took for an organisation that is a known place is a place ("Herat",
     "Mozambique" tagged ORG); a one-word "person" only when it is a major place and its name is never
@@ -579,6 +596,8 @@ def build_entities(
         _gazetteer_types(groups, texts)
     if rules.facility_places:
         _facility_types(groups)
+    if rules.given_name_person:
+        _given_name_types(groups)
     if not groups:
         return ()
     lead = lead_end(body)

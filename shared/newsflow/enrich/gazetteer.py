@@ -104,6 +104,25 @@ def _lists() -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
+#: A given name counts from this share (in %) of the people of its sex in the 1990 US Census list up
+#: ("Dean" 0.104 %, "Chauncey" 0.005 %); rarer entries are mostly other words ("China", "Apple").
+GIVEN_NAME_MIN_PERCENT = 0.005
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Common given names ("Dean", "Britney"), capitalised, from the ``names`` package (MIT; its lists
+    are the 1990 US Census name frequencies, public domain); names of major places are left out
+    ("Virginia", "Georgia", "Jordan")."""
+    found: set[str] = set()
+    for file in ("dist.male.first", "dist.female.first"):
+        for line in resources.files("names").joinpath(file).read_text("utf-8").splitlines():
+            fields = line.split()
+            if len(fields) >= 2 and float(fields[1]) >= GIVEN_NAME_MIN_PERCENT:
+                found.add(fields[0].capitalize())
+    return frozenset(found - major_places())
+
+
 def major_places() -> frozenset[str]:
     """Countries, capitals, first-level regions and cities of a million or more (exact spelling)."""
     return _lists()[0]
