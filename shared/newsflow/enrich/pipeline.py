@@ -81,6 +81,7 @@ class Enricher:
     nlp: Language
     settings: EnrichmentSettings = field(default_factory=EnrichmentSettings)
     topics: TopicClassifierLike | None = None
+    _unavailable: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def load(cls, settings: EnrichmentSettings | None = None, *, with_topics: bool = True) -> Enricher:
@@ -105,6 +106,29 @@ class Enricher:
         if self.topics is not None:
             versions["topics"] = self.topics.version
         return versions
+
+    def nlp_for(self, language: str | None) -> Language | None:
+        """The spaCy pipeline for text in ``language`` (None: unknown, the main model runs).
+
+        Pipelines of ``settings.other_models`` load on first use; one that cannot be loaded (not
+        installed) is logged once and its language gets no entities, like any language without one.
+        """
+        if language is None or language == self.nlp.lang:
+            return self.nlp
+        name = self.settings.other_models.get(language)
+        if name is None or name in self._unavailable:
+            return None
+        try:
+            return cached_nlp(name)
+        except (OSError, ImportError, ValueError) as exc:
+            self._unavailable.add(name)
+            log.warning(
+                "spacy model not available, %s articles get no entities model=%s error=%r",
+                language,
+                name,
+                exc,
+            )
+            return None
 
     def check(self, article: RawArticle) -> EnrichmentFailure | None:
         """Reject input that must go to the DLQ before any model sees it."""
@@ -143,13 +167,20 @@ class Enricher:
             return EnrichmentFailure(article.id, "EnrichmentError", f"{type(exc).__name__}: {exc}")
 
     def _enrich(self, articles: Sequence[RawArticle]) -> list[Enrichment]:
-        texts = [text for a in articles for text in (a.title, a.body)]
-        docs = list(self.nlp.pipe(texts, batch_size=self.settings.nlp_batch_size))
         languages = [detect_language(a.title, a.body) for a in articles]
         effective = [
             effective_language(lang, score, a.language)
             for (lang, score), a in zip(languages, articles, strict=True)
         ]
+        # each article through the pipeline of its language (the main one when there is none: its
+        # documents still give the keywords; entities then stay empty, see _assemble)
+        pipelines = [self.nlp_for(lang) for lang in effective]
+        docs: list[Doc] = [self.nlp.make_doc("")] * (2 * len(articles))
+        for nlp in {id(p or self.nlp): p or self.nlp for p in pipelines}.values():
+            todo = [i for i, p in enumerate(pipelines) if (p or self.nlp) is nlp]
+            texts = [text for i in todo for text in (articles[i].title, articles[i].body)]
+            for j, doc in enumerate(nlp.pipe(texts, batch_size=self.settings.nlp_batch_size)):
+                docs[2 * todo[j // 2] + j % 2] = doc
         topics: list[tuple[Topic, ...]] = [()] * len(articles)
         if self.topics is not None:
             # The classifier is trained on English news: on other languages it only finds noise.
@@ -159,12 +190,25 @@ class Enricher:
             for i, result in zip(todo, found, strict=True):
                 topics[i] = result
         models = self.models
-        return [
-            self._assemble(
-                article, docs[2 * i], docs[2 * i + 1], topics[i], languages[i], effective[i], models
+        results = []
+        for i, article in enumerate(articles):
+            chosen = pipelines[i]
+            used = (
+                models if chosen is None or chosen is self.nlp else {**models, "ner": model_version(chosen)}
             )
-            for i, article in enumerate(articles)
-        ]
+            results.append(
+                self._assemble(
+                    article,
+                    docs[2 * i],
+                    docs[2 * i + 1],
+                    topics[i],
+                    languages[i],
+                    effective[i],
+                    used,
+                    with_entities=chosen is not None,
+                )
+            )
+        return results
 
     def _assemble(
         self,
@@ -175,15 +219,17 @@ class Enricher:
         detected: tuple[str | None, float | None],
         effective: str | None,
         models: dict[str, str],
+        *,
+        with_entities: bool,
     ) -> Enrichment:
         # Recorded: the language the text is taken to be in (a weak guess is not a fact for facets),
         # with the detector's probability when the detector decided it.
         language = effective
         language_score = detected[1] if effective is not None and effective == detected[0] else None
-        # The NER model is trained on one language: on text in another it finds mostly noise
-        # ("Einzelheiten" as a person), so such articles get no entities rather than wrong ones.
-        same_language = effective is None or effective == self.nlp.lang
-        entities = extract_entities(article.title, article.body, title_doc, body_doc) if same_language else ()
+        # A NER model is trained on one language: on text in another it finds mostly noise
+        # ("Einzelheiten" as a person), so articles in a language without a pipeline of their own get
+        # no entities rather than wrong ones.
+        entities = extract_entities(article.title, article.body, title_doc, body_doc) if with_entities else ()
         keywords = extract_keywords(
             title_doc, body_doc, [e.name for e in entities], limit=self.settings.max_keywords
         )

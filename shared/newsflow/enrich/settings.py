@@ -20,6 +20,10 @@ class EnrichmentSettings(BaseSettings):
     )
 
     spacy_model: str = "en_core_web_sm"
+    #: spaCy pipelines for articles in other languages (ISO 639-1 → model package), each loaded on the
+    #: first article of its language; a language not listed (or whose model is not installed) gets no
+    #: entities. JSON in the environment: NEWSFLOW_ENRICH_OTHER_MODELS='{"fr": "fr_core_news_sm"}'.
+    other_models: dict[str, str] = Field(default_factory=lambda: {"fr": "fr_core_news_sm"})
     batch_size: int = Field(default=64, ge=1, le=10_000)
     batch_timeout_s: float = Field(default=0.1, gt=0)  # latency at low load (see docs/benchmarks.md)
     nlp_batch_size: int = Field(default=32, ge=1)

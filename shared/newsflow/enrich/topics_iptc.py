@@ -4,7 +4,10 @@ The model is trained offline by ``scripts/train_topics.py`` and shipped as packa
 (``newsflow/data/iptc_topics_model.json``): a vocabulary of unigrams and bigrams, their IDF, and
 int8-quantised class weights. At run time only numpy is needed: tokenise (lowercase letter runs),
 count unigrams and bigrams, weight by ``(1 + log tf) * idf``, L2-normalise, a dot product per class,
-softmax. Scores are the softmax probabilities over the 17 top-level topics.
+softmax. Scores are the softmax probabilities over the 17 top-level topics, after the output prior:
+each topic's probability divided by the model's average probability for it on real news it never
+saw (``iptc_topics_prior.json``, to the power ``alpha``), renormalised — so a topic that the
+training news over-represents (politics) no longer wins every article that mentions a government.
 
 The taxonomy (codes, labels, definitions, credit to IPTC, CC BY 4.0) is in
 ``newsflow/data/iptc_mediatopics.json``. See docs/topics.md for data, method and figures.
@@ -33,6 +36,8 @@ DATA_PACKAGE = "newsflow"
 DATA_DIR = "data"
 TAXONOMY_FILE = "iptc_mediatopics.json"
 MODEL_FILE = "iptc_topics_model.json"
+#: The model's average output on real news it was not trained on (scripts/estimate_topic_prior.py).
+PRIOR_FILE = "iptc_topics_prior.json"
 MAX_TOP_K = 3
 # A second or third topic is kept only from this probability up (the first is always kept).
 SECONDARY_MIN_SCORE = 0.02
@@ -75,7 +80,9 @@ class TopicClassifier:
     version: str
     language: str
 
-    def __init__(self, model: dict[str, Any], taxonomy: Sequence[TopicLabel]) -> None:
+    def __init__(
+        self, model: dict[str, Any], taxonomy: Sequence[TopicLabel], prior: dict[str, Any] | None = None
+    ) -> None:
         by_code = {t.code: t for t in taxonomy}
         missing = [c for c in model["classes"] if c not in by_code]
         if missing:
@@ -93,20 +100,26 @@ class TopicClassifier:
         if self._idf.shape != (n_terms,) or self._intercept.shape != (n_classes,):
             raise ValueError("model arrays do not match its vocabulary and classes")
         self.version = f"{model['taxonomy_version']}/{model['model_hash']}"
+        self._prior_shift = np.zeros(n_classes, dtype=np.float32)
+        if prior is not None:
+            # dividing probabilities by mean**alpha is subtracting alpha * log(mean) from the logits
+            mean = np.asarray([prior["mean_scores"][t.code] for t in self._topics], dtype=np.float32)
+            self._prior_shift = -np.float32(prior["alpha"]) * np.log(mean)
+            digest = hashlib.sha256(json.dumps(prior, sort_keys=True).encode("utf-8")).hexdigest()[:8]
+            self.version += f"+prior-{digest}"
         self.language = str(model.get("language", "en"))  # the training corpora are English news
 
     @classmethod
-    def load(cls) -> TopicClassifier:
-        """The classifier shipped in the package data (no network)."""
-        return _load_shipped()
+    def load(cls, *, with_prior: bool = True) -> TopicClassifier:
+        """The classifier shipped in the package data (no network), with its output prior."""
+        return _load_shipped(with_prior)
 
     @property
     def topics(self) -> tuple[TopicLabel, ...]:
         """The topics the model scores, in the order of its score vectors."""
         return self._topics
 
-    def scores(self, title: str, body: str) -> npt.NDArray[np.float32]:
-        """The probability of every topic (same order as ``topics``); sums to 1."""
+    def _logits(self, title: str, body: str) -> npt.NDArray[np.float32]:
         counts = Counter(t for t in analyze(article_text(title, body)) if t in self._index)
         logits = self._intercept.copy()
         if counts:
@@ -115,22 +128,35 @@ class TopicClassifier:
             weights = (1.0 + np.log(tf)) * self._idf[rows]
             weights /= np.float32(np.linalg.norm(weights))
             logits += weights @ self._coef[rows]
+        return logits
+
+    @staticmethod
+    def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         exp = np.exp(logits - logits.max())
         result: npt.NDArray[np.float32] = exp / exp.sum()
         return result
+
+    def scores(self, title: str, body: str) -> npt.NDArray[np.float32]:
+        """The probability of every topic (same order as ``topics``), after the output prior; sums to 1."""
+        return self._softmax(self._logits(title, body) + self._prior_shift)
 
     def classify(
         self, title: str, body: str, top_k: int = 3, min_secondary: float = SECONDARY_MIN_SCORE
     ) -> tuple[Topic, ...]:
         """The ``top_k`` (at most 3) most likely topics, best first, with scores in [0, 1].
 
-        The best topic is always returned; the others only when their score reaches ``min_secondary``,
-        so facets count an article under a second topic only when the model really sees it there.
+        The best topic is always returned; the others only when their score reaches ``min_secondary``
+        both with and without the output prior: the prior re-ranks what the model sees, it must not
+        turn a topic the model gives almost nothing (0.0002 for weather on a phone call between two
+        presidents) into a second topic.
         """
         k = max(0, min(top_k, MAX_TOP_K, len(self._topics)))
-        probs = self.scores(title, body)
-        ranked = sorted(range(len(probs)), key=lambda i: (-float(probs[i]), i))[:k]
-        order = ranked[:1] + [i for i in ranked[1:] if float(probs[i]) >= min_secondary]
+        logits = self._logits(title, body)
+        probs = self._softmax(logits + self._prior_shift)
+        before = self._softmax(logits)
+        ranked = sorted(range(len(probs)), key=lambda i: (-float(probs[i]), i))
+        seen = [i for i in ranked[1:] if min(float(probs[i]), float(before[i])) >= min_secondary]
+        order = (ranked[:1] + seen)[:k]
         return tuple(
             Topic(
                 code=self._topics[i].code,
@@ -155,9 +181,16 @@ def model_hash(model: dict[str, Any]) -> str:
     return digest.hexdigest()[:12]
 
 
-@lru_cache(maxsize=1)
-def _load_shipped() -> TopicClassifier:
-    model = json.loads(resources.files(DATA_PACKAGE).joinpath(DATA_DIR, MODEL_FILE).read_text("utf-8"))
+def _data(name: str) -> Any:
+    return json.loads(resources.files(DATA_PACKAGE).joinpath(DATA_DIR, name).read_text("utf-8"))
+
+
+@lru_cache(maxsize=2)
+def _load_shipped(with_prior: bool = True) -> TopicClassifier:
+    model = _data(MODEL_FILE)
     if model_hash(model) != model["model_hash"]:
         raise ValueError(f"{MODEL_FILE} does not match its recorded hash")
-    return TopicClassifier(model, load_taxonomy())
+    prior = _data(PRIOR_FILE) if with_prior else None
+    if prior is not None and not str(prior["model"]).endswith(model["model_hash"]):
+        raise ValueError(f"{PRIOR_FILE} was estimated for another model ({prior['model']})")
+    return TopicClassifier(model, load_taxonomy(), prior)
