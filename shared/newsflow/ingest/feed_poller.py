@@ -182,7 +182,7 @@ class FeedPoller:
         if not parsed.is_feed:
             raise FeedError(
                 f"answer is not an RSS/Atom feed (Content-Type {result.content_type or 'none'}, "
-                f"{len(result.content)} bytes)",
+                f"{sum(map(len, result.content))} bytes)",
                 reason="not_a_feed",
             )
         if parsed.errors:

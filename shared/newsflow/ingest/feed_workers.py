@@ -14,6 +14,7 @@ import contextlib
 import functools
 import multiprocessing
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
@@ -21,18 +22,31 @@ from typing import Protocol
 from newsflow.ingest.feed_mapping import ParsedFeed, parse_feed
 from newsflow.ingest.feeds import FeedError
 
+#: A feed document: whole, or in the pieces it was read in (joined where it is parsed).
+Document = bytes | Sequence[bytes]
+
+
+def document_bytes(content: Document) -> bytes:
+    """The document as one ``bytes`` (a copy of the pieces: done by the parser, off the event loop)."""
+    return content if isinstance(content, bytes) else b"".join(content)
+
+
+def parse_document(content: Document, *, source: str, url: str, content_type: str | None) -> ParsedFeed:
+    """Join the document's pieces and parse it (what a worker process runs)."""
+    return parse_feed(document_bytes(content), source=source, url=url, content_type=content_type)
+
 
 class FeedParser(Protocol):
     """Parses one fetched feed document into articles."""
 
     async def __call__(
-        self, content: bytes, *, source: str, url: str, content_type: str | None
+        self, content: Document, *, source: str, url: str, content_type: str | None
     ) -> ParsedFeed: ...
 
 
-async def parse_inline(content: bytes, *, source: str, url: str, content_type: str | None) -> ParsedFeed:
+async def parse_inline(content: Document, *, source: str, url: str, content_type: str | None) -> ParsedFeed:
     """Parse in the calling thread (blocks the event loop for the duration: tests and tools only)."""
-    return parse_feed(content, source=source, url=url, content_type=content_type)
+    return parse_document(content, source=source, url=url, content_type=content_type)
 
 
 def _lower_priority() -> None:
@@ -76,9 +90,9 @@ class ProcessFeedParser:
         await asyncio.gather(*(loop.run_in_executor(pool, os.getpid) for _ in range(self.workers)))
 
     async def __call__(
-        self, content: bytes, *, source: str, url: str, content_type: str | None
+        self, content: Document, *, source: str, url: str, content_type: str | None
     ) -> ParsedFeed:
-        job = functools.partial(parse_feed, content, source=source, url=url, content_type=content_type)
+        job = functools.partial(parse_document, content, source=source, url=url, content_type=content_type)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor(), job)
         except BrokenProcessPool as exc:
