@@ -16,6 +16,7 @@ import errno
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -41,20 +42,66 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 # ------------------------------------------------------------------------------------------ ports
 
 
+#: Where the kernel picks source ports for outgoing connections (Linux default), read from /proc.
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+#: The lowest port handed out for a listener: above the well-known and most registered ranges.
+LISTEN_PORTS_FROM = 10000
+
+
+def ephemeral_range(path: Path = EPHEMERAL_RANGE_FILE) -> tuple[int, int]:
+    """The kernel's ephemeral port range (inclusive); Linux's default when it cannot be read."""
+    try:
+        low, high = (int(part) for part in path.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999
+    return low, high
+
+
+def listen_port_pool(ephemeral: tuple[int, int] | None = None) -> range:
+    """Ports a local listener may take: outside the ephemeral range, so that no outgoing connection
+    (a broker or node talking to its peers, a client) can be given the same port between the moment it
+    is chosen and the moment the listener binds it — the race a bind-to-port-0 choice has (seen: an
+    Elasticsearch node of a local cluster failing with "Address already in use")."""
+    low, high = ephemeral or ephemeral_range()
+    if low - LISTEN_PORTS_FROM >= 1000:
+        return range(LISTEN_PORTS_FROM, low)
+    if 65535 - high >= 1000:
+        return range(high + 1, 65536)
+    return range(LISTEN_PORTS_FROM, 65536)  # no room outside it: take the race
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS reports free right now (bind to port 0)."""
+    """A port nothing holds right now, outside the ephemeral range (see :func:`listen_port_pool`)."""
     return free_ports(1, host)[0]
 
 
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """``count`` distinct free ports (all sockets held open together so they differ)."""
+def free_ports(count: int, host: str = "127.0.0.1", attempts: int = 2000) -> list[int]:
+    """``count`` distinct ports nothing holds right now, picked at random outside the ephemeral range
+    and checked by binding them (all held open together so they differ)."""
+    pool = listen_port_pool()
+    pick = random.SystemRandom()
     socks: list[socket.socket] = []
+    ports: list[int] = []
     try:
-        for _ in range(count):
+        for _ in range(attempts):
+            if len(ports) == count:
+                return ports
+            port = pick.choice(pool)
+            if port in ports:
+                continue
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((host, 0))
+            try:
+                sock.bind((host, port))
+            except OSError:
+                sock.close()
+                continue
             socks.append(sock)
-        return [int(s.getsockname()[1]) for s in socks]
+            ports.append(port)
+        if len(ports) == count:
+            return ports
+        raise OSError(
+            f"no {count} free ports on {host} in {pool.start}-{pool.stop - 1} after {attempts} tries"
+        )
     finally:
         for sock in socks:
             sock.close()
