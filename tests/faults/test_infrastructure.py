@@ -16,6 +16,7 @@ from tests.support.kafka import group_offsets, lag
 from tests.support.pipelines import PipelineFactory
 from tests.support.polling import wait_until
 from tests.support.pushing import PushLog, latest, make_articles, push
+from tests.support.stack import StackControl
 
 ES_OUTAGE_S = 30.0
 KAFKA_OUTAGE_S = 15.0
@@ -36,9 +37,9 @@ async def _poll(url: str, seen: list[tuple[float, int | str]]) -> None:
 
 
 async def test_elasticsearch_down_30s_under_load(
-    pipelines: PipelineFactory, local_stack_control: object
+    pipelines: PipelineFactory, stack_control: StackControl
 ) -> None:
-    control: object = local_stack_control
+    control = stack_control
     p = pipelines("s3")
     await p.start()
     cfg = p.config
@@ -52,7 +53,7 @@ async def test_elasticsearch_down_30s_under_load(
         background(push(p.ingest_url, p.key, articles, log, chunk_size=25, pause=1.0, within=300)) as pusher,
     ):
         await p.wait_count(len(expected) // 6)
-        await asyncio.to_thread(control.stop_elasticsearch)  # type: ignore[attr-defined]
+        await asyncio.to_thread(control.stop_elasticsearch)
         down = time.monotonic()
         try:  # Elasticsearch comes back whatever happens: the session's later tests need it
             await wait_until(
@@ -65,7 +66,7 @@ async def test_elasticsearch_down_30s_under_load(
             backlog = await lag(cfg.kafka_bootstrap, cfg.indexer_group, cfg.enriched_topic)
             outage_readiness = [s for t, s in readiness if t >= down]
         finally:
-            await asyncio.to_thread(control.start_elasticsearch)  # type: ignore[attr-defined]
+            await asyncio.to_thread(control.start_elasticsearch)
         up = time.monotonic()
         await pusher
         result = await converge(p, log.accepted)
@@ -94,8 +95,8 @@ async def _last_is(seen: list[tuple[float, int | str]], status: int) -> bool:
     return bool(seen) and seen[-1][1] == status
 
 
-async def test_kafka_restarted_under_load(pipelines: PipelineFactory, local_stack_control: object) -> None:
-    control: object = local_stack_control
+async def test_kafka_restarted_under_load(pipelines: PipelineFactory, stack_control: StackControl) -> None:
+    control = stack_control
     p = pipelines("s4")
     await p.start()
     pids = {s: p.pid(s) for s in SERVICES}
@@ -106,7 +107,7 @@ async def test_kafka_restarted_under_load(pipelines: PipelineFactory, local_stac
         push(p.ingest_url, p.key, articles, log, chunk_size=20, pause=0.5, within=420)
     ) as pusher:
         await p.wait_count(len(expected) // 8)
-        await asyncio.to_thread(control.stop_kafka)  # type: ignore[attr-defined]
+        await asyncio.to_thread(control.stop_kafka)
         down = time.monotonic()
         try:  # Kafka comes back whatever happens: the session's later tests need it
             await wait_until(
@@ -115,7 +116,7 @@ async def test_kafka_restarted_under_load(pipelines: PipelineFactory, local_stac
             ingest_ready = (await httpx.AsyncClient().get(f"{p.ingest_url}/readyz", timeout=5)).status_code
             await asyncio.sleep(max(0.0, KAFKA_OUTAGE_S - (time.monotonic() - down)))
         finally:
-            await asyncio.to_thread(control.start_kafka)  # type: ignore[attr-defined]
+            await asyncio.to_thread(control.start_kafka)
         up = time.monotonic()
         await pusher
     result = await converge(p, log.accepted, within=300)
@@ -140,12 +141,12 @@ async def _saw(log: PushLog, status: int) -> bool:
 
 
 async def test_enrichment_sigterm_while_kafka_is_down_exits_by_its_deadline_and_loses_nothing(
-    pipelines: PipelineFactory, local_stack_control: object
+    pipelines: PipelineFactory, stack_control: StackControl
 ) -> None:
     """A worker whose batch cannot reach Kafka used to wait for it forever after SIGTERM (until
     SIGKILL). It now exits at its shutdown deadline without committing, and a new worker redoes the
     batch once Kafka is back."""
-    control: object = local_stack_control
+    control = stack_control
     p = pipelines("s4b", NEWSFLOW_ENRICH_SHUTDOWN_TIMEOUT_S=str(SHUTDOWN_DEADLINE_S))
     await p.start()
     articles = make_articles("s4b", count=240, seed=411)
@@ -154,12 +155,12 @@ async def test_enrichment_sigterm_while_kafka_is_down_exits_by_its_deadline_and_
     await push(p.ingest_url, p.key, articles, log, chunk_size=60, pause=0.0, within=120)
     assert log.accepted == expected
     indexed_before = await p.wait_count(12)
-    await asyncio.to_thread(control.stop_kafka)  # type: ignore[attr-defined]
+    await asyncio.to_thread(control.stop_kafka)
     down = time.monotonic()
     try:
         code, seconds = await asyncio.to_thread(terminate, p, "enrichment", 0, 60.0)
     finally:
-        await asyncio.to_thread(control.start_kafka)  # type: ignore[attr-defined]
+        await asyncio.to_thread(control.start_kafka)
     up = time.monotonic()
     await p.start("enrichment")
     result = await converge(p, log.accepted, within=300)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from tests.support.elasticsearch import count
 from tests.support.indexer import committed_all, enriched, es_client, make_env, produce, running_indexer
 from tests.support.polling import wait_until
+from tests.support.stack import StackControl
 
 pytestmark = pytest.mark.integration
 
 
 async def test_elasticsearch_restart_during_a_run_loses_nothing(
-    kafka_bootstrap: str, es_url: str, unique_name: Callable[..., str], local_stack_control: Any
+    kafka_bootstrap: str, es_url: str, unique_name: Callable[..., str], stack_control: StackControl
 ) -> None:
     env = await make_env(kafka_bootstrap, es_url, unique_name)
     first = [enriched(f"r{i:03d}", 1, title=f"first wave {i}") for i in range(100)]
@@ -26,7 +26,7 @@ async def test_elasticsearch_restart_during_a_run_loses_nothing(
         await produce(env, first)
         await wait_until(lambda: committed_all(env), within=60, what="first wave committed", interval=0.3)
 
-        await asyncio.to_thread(local_stack_control.stop_elasticsearch)
+        await asyncio.to_thread(stack_control.stop_elasticsearch)
         try:
             await produce(env, second + revised)
 
@@ -37,7 +37,7 @@ async def test_elasticsearch_restart_during_a_run_loses_nothing(
             await asyncio.sleep(1.0)  # a few more failed attempts while Elasticsearch is down
             assert not await committed_all(env), "offsets were committed while Elasticsearch was down"
         finally:
-            await asyncio.to_thread(local_stack_control.start_elasticsearch)
+            await asyncio.to_thread(stack_control.start_elasticsearch)
 
         await wait_until(
             lambda: committed_all(env), within=180, what="everything committed after restart", interval=0.5

@@ -16,6 +16,7 @@ from newsflow.serde import decode, header
 from newsflow.tracing import parse_traceparent
 from tests.support.ingest_app import IngestFactory
 from tests.support.kafka import read_topic
+from tests.support.stack import StackControl
 
 pytestmark = pytest.mark.integration
 
@@ -193,14 +194,14 @@ async def test_retraction_publishes_a_deleted_article_with_a_higher_revision(
 
 
 async def test_kafka_outage_is_a_503_and_the_service_recovers_without_restart(
-    ingest_app: IngestFactory, local_stack_control: Any
+    ingest_app: IngestFactory, stack_control: StackControl
 ) -> None:
     async with ingest_app(publish_timeout_s=3.0, retry_after_s=2) as ingest:
         before = await ingest.client.post(
             "/v1/articles", json={**ARTICLE, "id": "before"}, headers=ingest.auth()
         )
         assert before.status_code == 202
-        await asyncio.to_thread(local_stack_control.stop_kafka)
+        await asyncio.to_thread(stack_control.stop_kafka)
         try:
             during = await ingest.client.post(
                 "/v1/articles", json={**ARTICLE, "id": "during"}, headers=ingest.auth()
@@ -209,7 +210,7 @@ async def test_kafka_outage_is_a_503_and_the_service_recovers_without_restart(
             assert during.headers["retry-after"] == "2"
             assert (await ingest.client.get("/readyz")).status_code == 503
         finally:
-            await asyncio.to_thread(local_stack_control.start_kafka)
+            await asyncio.to_thread(stack_control.start_kafka)
         deadline = time.monotonic() + 90
         status = 0
         while time.monotonic() < deadline:

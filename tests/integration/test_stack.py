@@ -1,8 +1,10 @@
 """The local stack itself: a real Kafka round trip, a real Elasticsearch index + search, restarts.
 
-Tests that stop/start components need the local process stack (``local_stack_control``); they are
-skipped (failed under CI) when the services are external. The whole-stack stop/start test runs last
-in this module and brings the stack back up on the same ports and data.
+Tests that stop/start components go through ``stack_control``: the local processes, or the containers
+with ``NEWSFLOW_TEST_STACK=docker`` (same ports, same data, new pids); skipped (failed under CI) when
+the services are external. The status CLI test is of the local process stack only
+(``local_stack_only``, deselected in docker mode). The whole-stack stop/start test runs last in this
+module and brings the stack back up on the same ports and data.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from elasticsearch import AsyncElasticsearch
 
 from newsflow.local.processes import pid_alive
-from newsflow.local.stack import StackEndpoints, get_endpoints, stack_status, start_stack, stop_stack
+from newsflow.local.stack import StackEndpoints
 from newsflow.local.stack.manager import STATE_FILE
-from tests.support.stack import LocalStackControl
+from tests.support.stack import LocalStackControl, StackControl
 
 pytestmark = pytest.mark.integration
 
@@ -129,11 +131,9 @@ async def test_elasticsearch_index_and_search(es_url: str, unique_name: Callable
         await client.close()
 
 
-def test_start_stack_is_idempotent(
-    local_stack_control: LocalStackControl, stack_endpoints: StackEndpoints
-) -> None:
-    first = start_stack(local_stack_control.run_dir)
-    second = start_stack(local_stack_control.run_dir)
+def test_start_stack_is_idempotent(stack_control: StackControl, stack_endpoints: StackEndpoints) -> None:
+    first = stack_control.ensure_up()
+    second = stack_control.ensure_up()
     assert first == second
     assert first.kafka_bootstrap == stack_endpoints.kafka_bootstrap
     assert first.elasticsearch_url == stack_endpoints.elasticsearch_url
@@ -141,6 +141,7 @@ def test_start_stack_is_idempotent(
     assert first.elasticsearch_pid is not None and pid_alive(first.elasticsearch_pid)
 
 
+@pytest.mark.local_stack_only
 def test_status_cli_json(local_stack_control: LocalStackControl, stack_endpoints: StackEndpoints) -> None:
     proc = subprocess.run(
         [
@@ -167,21 +168,21 @@ def test_status_cli_json(local_stack_control: LocalStackControl, stack_endpoints
 
 
 async def test_restart_kafka_only_keeps_port_and_data(
-    local_stack_control: LocalStackControl, kafka_bootstrap: str, unique_name: Callable[..., str]
+    stack_control: StackControl, kafka_bootstrap: str, unique_name: Callable[..., str]
 ) -> None:
     topic = unique_name("stack-restart")
     await _create_topic(kafka_bootstrap, topic)
     await _produce(kafka_bootstrap, topic, [(b"k", b"before restart")])
-    before = get_endpoints(local_stack_control.run_dir)
-    assert before is not None and before.kafka_pid is not None
+    before = stack_control.endpoints()
+    assert before.kafka_pid is not None
 
-    await asyncio.to_thread(local_stack_control.stop_kafka)
+    await asyncio.to_thread(stack_control.stop_kafka)
     assert not pid_alive(before.kafka_pid)
-    status = stack_status(local_stack_control.run_dir)
+    status = await asyncio.to_thread(stack_control.status)
     assert status["kafka"]["alive"] is False
     assert status["elasticsearch"]["alive"] is True  # only Kafka went down
 
-    after = await asyncio.to_thread(local_stack_control.start_kafka)
+    after = await asyncio.to_thread(stack_control.start_kafka)
     assert after.kafka_bootstrap == kafka_bootstrap
     assert after.kafka_pid != before.kafka_pid
     assert after.elasticsearch_pid == before.elasticsearch_pid
@@ -191,7 +192,7 @@ async def test_restart_kafka_only_keeps_port_and_data(
 
 
 async def test_crash_elasticsearch_only_keeps_port_and_data(
-    local_stack_control: LocalStackControl, es_url: str, unique_name: Callable[..., str]
+    stack_control: StackControl, es_url: str, unique_name: Callable[..., str]
 ) -> None:
     index = unique_name("stack-persist")
     client = _es(es_url)
@@ -199,14 +200,14 @@ async def test_crash_elasticsearch_only_keeps_port_and_data(
         await client.index(index=index, id="p1", document={"title": "persisted"}, refresh=True)
     finally:
         await client.close()
-    before = get_endpoints(local_stack_control.run_dir)
-    assert before is not None and before.elasticsearch_pid is not None
+    before = stack_control.endpoints()
+    assert before.elasticsearch_pid is not None
 
-    await asyncio.to_thread(local_stack_control.stop_elasticsearch, force=True)  # SIGKILL: a crash
+    await asyncio.to_thread(stack_control.stop_elasticsearch, force=True)  # SIGKILL: a crash
     assert not pid_alive(before.elasticsearch_pid)
-    assert stack_status(local_stack_control.run_dir)["elasticsearch"]["alive"] is False
+    assert (await asyncio.to_thread(stack_control.status))["elasticsearch"]["alive"] is False
 
-    after = await asyncio.to_thread(local_stack_control.start_elasticsearch)
+    after = await asyncio.to_thread(stack_control.start_elasticsearch)
     assert after.elasticsearch_url == es_url
     assert after.kafka_pid == before.kafka_pid
     client = _es(es_url)
@@ -220,23 +221,23 @@ async def test_crash_elasticsearch_only_keeps_port_and_data(
 
 
 def test_stop_stack_ends_its_processes_then_restarts(
-    local_stack_control: LocalStackControl, stack_endpoints: StackEndpoints
+    stack_control: StackControl, stack_endpoints: StackEndpoints
 ) -> None:
-    run_dir = local_stack_control.run_dir
-    before = start_stack(run_dir)
+    before = stack_control.ensure_up()
     assert before.kafka_pid is not None and before.elasticsearch_pid is not None
 
-    stop_stack(run_dir)
+    stack_control.stop_all()
     assert not pid_alive(before.kafka_pid)
     assert not pid_alive(before.elasticsearch_pid)
-    assert not (run_dir / STATE_FILE).exists()
-    status = stack_status(run_dir)
+    if isinstance(stack_control, LocalStackControl):
+        assert not (stack_control.run_dir / STATE_FILE).exists()
+    status = stack_control.status()
     assert status["kafka"]["alive"] is False and status["kafka"]["pid"] is None
     assert status["elasticsearch"]["alive"] is False and status["elasticsearch"]["pid"] is None
-    stop_stack(run_dir)  # stopping a stopped stack is harmless
+    stack_control.stop_all()  # stopping a stopped stack is harmless
 
     # Back up for whatever runs next: same ports, same data dirs.
-    after = start_stack(run_dir)
+    after = stack_control.ensure_up()
     assert after.kafka_bootstrap == stack_endpoints.kafka_bootstrap
     assert after.elasticsearch_url == stack_endpoints.elasticsearch_url
     assert {after.kafka_pid, after.elasticsearch_pid}.isdisjoint({before.kafka_pid, before.elasticsearch_pid})

@@ -196,8 +196,110 @@ def wait_for_elasticsearch(url: str, container: Any, timeout: float) -> None:
     raise TimeoutError(f"Elasticsearch at {url} not healthy within {timeout:.0f}s: {last}")
 
 
+class ContainerStack:
+    """The session's Kafka and Elasticsearch containers, stopped and started in place.
+
+    What the fault and restart tests rely on, in container terms: a stop is ``docker stop`` (SIGTERM,
+    then SIGKILL after the grace period), a crash (``force``) is ``docker kill`` (SIGKILL); a start is
+    ``docker start`` of the same container, so the broker's log dirs and the node's data (in the
+    container's own layer) survive, and the host ports stay the same (they are fixed host ports, not
+    a random mapping). ``pid`` is the host pid of the container's main process (State.Pid).
+    """
+
+    def __init__(self, kafka: Any, elasticsearch: Any, bootstrap: str, url: str) -> None:
+        self.kafka, self.elasticsearch = kafka, elasticsearch
+        self.bootstrap, self.url = bootstrap, url
+
+    @staticmethod
+    def _pid(container: Any) -> int | None:
+        container.reload()
+        pid = int(container.attrs.get("State", {}).get("Pid") or 0)
+        return pid if container.status == "running" and pid > 0 else None
+
+    @staticmethod
+    def _stop(container: Any, force: bool, grace_s: int = 30) -> None:
+        container.reload()
+        if container.status == "running":
+            if force:
+                container.kill()  # SIGKILL
+            else:
+                container.stop(timeout=grace_s)
+        container.wait(timeout=grace_s + 30)  # until it has exited (bounded)
+        container.reload()
+
+    def endpoints(self) -> StackEndpoints:
+        return StackEndpoints(
+            kafka_bootstrap=self.bootstrap,
+            elasticsearch_url=self.url,
+            kafka_pid=self._pid(self.kafka),
+            elasticsearch_pid=self._pid(self.elasticsearch),
+        )
+
+    def stop_kafka(self, *, force: bool = False) -> None:
+        self._stop(self.kafka, force)
+
+    def start_kafka(self, timeout: float = 120) -> StackEndpoints:
+        self.kafka.reload()
+        if self.kafka.status != "running":
+            self.kafka.start()
+        wait_for_kafka(self.bootstrap, self.kafka, timeout)
+        return self.endpoints()
+
+    def stop_elasticsearch(self, *, force: bool = False) -> None:
+        self._stop(self.elasticsearch, force)
+
+    def start_elasticsearch(self, timeout: float = 180) -> StackEndpoints:
+        self.elasticsearch.reload()
+        if self.elasticsearch.status != "running":
+            self.elasticsearch.start()
+        wait_for_elasticsearch(self.url, self.elasticsearch, timeout)
+        return self.endpoints()
+
+    def ensure_up(self, timeout: float = 180) -> StackEndpoints:
+        """Start whatever container is stopped, then wait until both answer."""
+        self.start_kafka(timeout)
+        return self.start_elasticsearch(timeout)
+
+    def stop_all(self) -> None:
+        self.stop_elasticsearch()
+        self.stop_kafka()
+
+    def status(self) -> dict[str, Any]:
+        """The shape of ``newsflow.local.stack.stack_status`` for the keys the tests read."""
+        kafka_pid, es_pid = self._pid(self.kafka), self._pid(self.elasticsearch)
+        return {
+            "kafka": {
+                "bootstrap": self.bootstrap,
+                "alive": kafka_pid is not None and _kafka_answers(self.bootstrap),
+                "running": kafka_pid is not None,
+                "pid": kafka_pid,
+            },
+            "elasticsearch": {
+                "url": self.url,
+                "alive": es_pid is not None and _elasticsearch_healthy(self.url),
+                "running": es_pid is not None,
+                "pid": es_pid,
+            },
+        }
+
+
+def _kafka_answers(bootstrap: str) -> bool:
+    try:
+        return asyncio.run(_kafka_metadata(bootstrap))
+    except Exception:
+        return False
+
+
+def _elasticsearch_healthy(url: str) -> bool:
+    try:
+        response = httpx.get(f"{url}/_cluster/health", timeout=5)
+        return response.status_code == 200 and response.json().get("status") in ("yellow", "green")
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
 @contextlib.contextmanager
-def docker_stack(timeout: float = 180) -> Iterator[StackEndpoints]:
+def docker_stack(timeout: float = 180) -> Iterator[ContainerStack]:
     """Start Kafka and Elasticsearch containers; remove them (and their volumes) on exit."""
     os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
     from testcontainers.core.config import testcontainers_config
@@ -214,12 +316,13 @@ def docker_stack(timeout: float = 180) -> Iterator[StackEndpoints]:
             container.start()
             started.append(container)
         bootstrap, url = f"127.0.0.1:{kafka_port}", f"http://127.0.0.1:{es_port}"
-        wait_for_kafka(bootstrap, kafka.get_wrapped_container(), timeout)
-        wait_for_elasticsearch(url, es.get_wrapped_container(), timeout)
+        handle = ContainerStack(kafka.get_wrapped_container(), es.get_wrapped_container(), bootstrap, url)
+        wait_for_kafka(bootstrap, handle.kafka, timeout)
+        wait_for_elasticsearch(url, handle.elasticsearch, timeout)
         logger.info(
             "containers up in %.1fs: Kafka %s, Elasticsearch %s", time.monotonic() - t0, bootstrap, url
         )
-        yield StackEndpoints(kafka_bootstrap=bootstrap, elasticsearch_url=url)
+        yield handle
     finally:
         for container in reversed(started):
             with contextlib.suppress(Exception):

@@ -14,6 +14,13 @@ b. else ``NEWSFLOW_TEST_STACK`` (see :func:`stack_mode`):
 
 A machine with Docker installed therefore runs the same stack as one without, unless asked. When the
 chosen stack cannot start, the tests are skipped, or failed when ``CI=true``.
+
+``stack_control`` (session) stops and starts Kafka or Elasticsearch in both modes (:class:`StackControl`):
+the local processes (:class:`LocalStackControl`) or the containers
+(:class:`tests.support.containers.ContainerStack`: ``docker stop``/``kill``/``start`` of the same
+container, same host port, same data). ``local_stack_control`` is for the few tests of the local
+process stack itself (its run dir, its status CLI): marked ``local_stack_only`` and deselected in
+docker mode (tests/conftest.py), since nothing of that stack runs there.
 """
 
 from __future__ import annotations
@@ -28,12 +35,13 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import pytest
 
 from newsflow.local.stack import (
     StackEndpoints,
+    get_endpoints,
     stack_status,
     start_elasticsearch,
     start_kafka,
@@ -44,7 +52,7 @@ from newsflow.local.stack import (
 )
 from newsflow.local.stack.watchdog import spawn_watchdog
 from tests.support.ci import unavailable
-from tests.support.containers import docker_engine_answers, docker_stack
+from tests.support.containers import ContainerStack, docker_engine_answers, docker_stack
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +74,19 @@ def stack_mode(environ: Mapping[str, str]) -> str:
 def _unavailable(reason: str) -> NoReturn:
     """Fail under CI, skip elsewhere."""
     unavailable(f"integration stack unavailable: {reason}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In docker mode, the tests of the local process stack itself (marker ``local_stack_only``: its
+    run dir, its status CLI) have nothing to test: deselected (counted in the summary), not skipped."""
+    try:
+        docker = stack_mode(os.environ) == "docker"
+    except ValueError:
+        return  # the stack fixture reports the bad value
+    dropped = [item for item in items if item.get_closest_marker("local_stack_only")] if docker else []
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker("local_stack_only")]
 
 
 # ------------------------------------------------------------------------------------ local stack
@@ -110,10 +131,18 @@ def _local_stack(request: pytest.FixtureRequest) -> Iterator[StackEndpoints]:
             watchdog.wait(timeout=10)
 
 
-def _acquire(request: pytest.FixtureRequest, stack: contextlib.ExitStack) -> StackEndpoints:
+@dataclass(frozen=True)
+class SessionStack:
+    """The session's endpoints and, for containers, their handle (None for local or external)."""
+
+    endpoints: StackEndpoints
+    containers: ContainerStack | None = None
+
+
+def _acquire(request: pytest.FixtureRequest, stack: contextlib.ExitStack) -> SessionStack:
     kafka_env, es_env = os.environ.get(ENV_KAFKA), os.environ.get(ENV_ES)
     if kafka_env and es_env:
-        return StackEndpoints(kafka_bootstrap=kafka_env, elasticsearch_url=es_env.rstrip("/"))
+        return SessionStack(StackEndpoints(kafka_bootstrap=kafka_env, elasticsearch_url=es_env.rstrip("/")))
     if kafka_env or es_env:
         _unavailable(f"set both {ENV_KAFKA} and {ENV_ES}, or neither")
     try:
@@ -124,20 +153,27 @@ def _acquire(request: pytest.FixtureRequest, stack: contextlib.ExitStack) -> Sta
         if not docker_engine_answers():
             _unavailable(f"{ENV_MODE}=docker but no Docker engine answers")
         try:
-            return stack.enter_context(docker_stack())
+            containers = stack.enter_context(docker_stack())
+            return SessionStack(containers.endpoints(), containers)
         except Exception as exc:
             _unavailable(f"docker: {type(exc).__name__}: {exc}")
     try:
-        return stack.enter_context(_local_stack(request))
+        return SessionStack(stack.enter_context(_local_stack(request)))
     except Exception as exc:
         _unavailable(f"local stack: {type(exc).__name__}: {exc}")
 
 
 @pytest.fixture(scope="session")
-def stack_endpoints(request: pytest.FixtureRequest) -> Iterator[StackEndpoints]:
-    """Kafka bootstrap + Elasticsearch URL of a real broker and node for this test session."""
+def session_stack(request: pytest.FixtureRequest) -> Iterator[SessionStack]:
+    """The session's stack: endpoints, and the container handle in docker mode."""
     with contextlib.ExitStack() as stack:
         yield _acquire(request, stack)
+
+
+@pytest.fixture(scope="session")
+def stack_endpoints(session_stack: SessionStack) -> StackEndpoints:
+    """Kafka bootstrap + Elasticsearch URL of a real broker and node for this test session."""
+    return session_stack.endpoints
 
 
 @pytest.fixture(scope="session")
@@ -162,11 +198,33 @@ def unique_name() -> Callable[..., str]:
     return make
 
 
+class StackControl(Protocol):
+    """Stop/start Kafka or Elasticsearch of the session's stack, keeping ports and data."""
+
+    def endpoints(self) -> StackEndpoints: ...
+    def stop_kafka(self, *, force: bool = False) -> None: ...
+    def start_kafka(self, timeout: float = 120) -> StackEndpoints: ...
+    def stop_elasticsearch(self, *, force: bool = False) -> None: ...
+    def start_elasticsearch(self, timeout: float = 180) -> StackEndpoints: ...
+    def ensure_up(self, timeout: float = 180) -> StackEndpoints: ...
+    def stop_all(self) -> None: ...
+    def status(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class LocalStackControl:
     """Stop/start one component of the session's local stack (same ports and data dirs)."""
 
     run_dir: Path
+
+    def endpoints(self) -> StackEndpoints:
+        found = get_endpoints(self.run_dir)
+        if found is None:
+            raise RuntimeError(f"no local stack was ever started in {self.run_dir}")
+        return found
+
+    def stop_all(self) -> None:
+        stop_stack(self.run_dir)
 
     def stop_kafka(self, *, force: bool = False) -> None:
         stop_kafka(self.run_dir, force=force)
@@ -212,6 +270,17 @@ class LocalStackControl:
 
     def status(self) -> dict[str, Any]:
         return stack_status(self.run_dir)
+
+
+@pytest.fixture(scope="session")
+def stack_control(session_stack: SessionStack) -> StackControl:
+    """Stop/start control of the session's Kafka and Elasticsearch, local processes or containers;
+    skipped (failed under CI) when the services are external."""
+    if session_stack.containers is not None:
+        return session_stack.containers
+    if session_stack.endpoints.run_dir is None:
+        _unavailable("the services are external: they cannot be stopped/started here")
+    return LocalStackControl(session_stack.endpoints.run_dir)
 
 
 @pytest.fixture(scope="session")
