@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import pytest
 
@@ -61,6 +61,8 @@ ENV_ES = "NEWSFLOW_TEST_ES_URL"
 ENV_MODE = "NEWSFLOW_TEST_STACK"
 ENV_KEEP = "NEWSFLOW_TEST_KEEP_STACK"
 STACK_MODES = ("local", "docker")
+
+T = TypeVar("T")
 
 
 def stack_mode(environ: Mapping[str, str]) -> str:
@@ -100,29 +102,37 @@ def _new_run_dir() -> Path:
     return path
 
 
+class _StopsRunDir(Protocol):
+    def __call__(self, run_dir: Path, *, force: bool = ...) -> None: ...
+
+
 @contextlib.contextmanager
-def _local_stack(request: pytest.FixtureRequest) -> Iterator[StackEndpoints]:
+def fresh_run_dir(
+    request: pytest.FixtureRequest, what: str, start: Callable[[Path], T], stop: _StopsRunDir
+) -> Iterator[T]:
+    """``start`` something (the test stack, the test cluster) in a fresh run dir and yield what it
+    returned; ``stop`` it afterwards (forced if the start failed). A watchdog stops it if this pytest
+    process dies without tearing down (killed by a timeout), so no broker or node outlives the run. The
+    run dir (logs, data) is kept when a test failed or ``NEWSFLOW_TEST_KEEP_STACK`` is set."""
     run_dir = _new_run_dir()
     keep = bool(os.environ.get(ENV_KEEP))
-    # If this pytest process dies without tearing down (killed by a timeout), the watchdog stops
-    # the stack so no broker or node outlives the run.
     watchdog = spawn_watchdog(os.getpid(), run_dir, remove=not keep)
     t0 = time.monotonic()
     try:
         try:
-            endpoints = start_stack(run_dir)
+            started = start(run_dir)
         except BaseException:
             with contextlib.suppress(Exception):
-                stop_stack(run_dir, force=True)
-            logger.error("local stack failed to start; its logs stay in %s", run_dir)
+                stop(run_dir, force=True)
+            logger.error("%s failed to start; its logs stay in %s", what, run_dir)
             raise
-        logger.info("local stack for tests up in %.1fs in %s", time.monotonic() - t0, run_dir)
+        logger.info("%s for tests up in %.1fs in %s", what, time.monotonic() - t0, run_dir)
         try:
-            yield endpoints
+            yield started
         finally:
-            stop_stack(run_dir)
+            stop(run_dir)
             if keep or request.session.testsfailed > 0:
-                logger.warning("keeping the test stack's run dir (logs, data): %s", run_dir)
+                logger.warning("keeping the run dir of the %s (logs, data): %s", what, run_dir)
             else:
                 shutil.rmtree(run_dir, ignore_errors=True)
     finally:
@@ -158,7 +168,9 @@ def _acquire(request: pytest.FixtureRequest, stack: contextlib.ExitStack) -> Ses
         except Exception as exc:
             _unavailable(f"docker: {type(exc).__name__}: {exc}")
     try:
-        return SessionStack(stack.enter_context(_local_stack(request)))
+        return SessionStack(
+            stack.enter_context(fresh_run_dir(request, "local stack", start_stack, stop_stack))
+        )
     except Exception as exc:
         _unavailable(f"local stack: {type(exc).__name__}: {exc}")
 
