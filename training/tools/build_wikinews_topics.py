@@ -4,8 +4,9 @@ Input: the candidate files the evaluation extractors write from the same two cop
 Wikinews the evaluation set was taken from (evaluation/README.md, "How the text was taken"):
 
     python evaluation/tools/extract_tosca_wikinews.py economy.rda politics.rda > tosca.jsonl
+    python evaluation/tools/extract_tosca_wikinews.py --damaged economy.rda politics.rda > tosca_damaged.jsonl
     python evaluation/tools/extract_vanatteveldt_wikinews.py wikinews_2019.csv wikinews_2020.csv > vat.jsonl
-    .venv/bin/python training/tools/build_wikinews_topics.py tosca.jsonl vat.jsonl
+    .venv/bin/python training/tools/build_wikinews_topics.py tosca.jsonl vat.jsonl tosca_damaged.jsonl
 
 and the labels in ``training/wikinews_topic_labels.tsv`` (``ref``, primary and accepted IPTC codes,
 confidence, labelling batch; how they were made: training/README.md).
@@ -15,7 +16,8 @@ normalised-text hash (body, or title and body), or more than 20 % of its 6-word 
 an evaluation article (a rewrite or follow-up that repeats the story's text). Candidates that repeat
 an earlier candidate's text (the tosca files list some articles under both categories) are kept
 once. Output lines: ``ref``, ``title``, ``body``, ``published``, ``source_url``, ``licence``,
-``via``, ``primary``, ``accepted``, ``confidence``.
+``via``, ``primary``, ``accepted``, ``confidence``, and ``damaged`` (the damage check it failed) for
+the tosca articles that the evaluation's extractor rejects because words are missing.
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                     "accepted": [c for c in label["accepted"].split(",") if c],
                     "confidence": label["confidence"],
                 }
+                | ({"damaged": record["damaged"]} if "damaged" in record else {})
             )
     missing = set(labels) - {a["ref"] for a in out}
     with (

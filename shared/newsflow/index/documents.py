@@ -71,7 +71,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 MAIN_SALIENCE = 0.5
 # Topics from this score on are filterable (topic_codes, topic_labels): the smallest threshold at which
 # a filter on any topic with 15+ articles in the real evaluation set is right at least 85% of the
-# time (worst 0.905; 212 (article, topic) pairs right 0.972; 68 of 270 articles keep no filterable
+# time (worst 0.875; 226 (article, topic) pairs right 0.978; 52 of 270 articles keep no filterable
 # topic; bench/eval_topic_calibration.py, docs/topics.md). The `topics` objects keep every score.
 CONFIDENT_TOPIC_SCORE = 0.3
 
