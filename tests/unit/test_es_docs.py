@@ -123,12 +123,12 @@ def test_only_confident_topics_are_filterable_and_every_score_is_kept() -> None:
     assert article.enrichment is not None
     topics = (
         Topic(code="medtop:11000000", label="politics", score=0.71),
-        Topic(code="medtop:04000000", label="economy, business and finance", score=0.25),
-        Topic(code="medtop:07000000", label="health", score=0.02),
+        Topic(code="medtop:04000000", label="economy, business and finance", score=0.3),
+        Topic(code="medtop:07000000", label="health", score=0.29),
     )
     doc = to_document(
         article.model_copy(update={"enrichment": article.enrichment.model_copy(update={"topics": topics})})
     )
     assert doc["topic_labels"] == ["politics", "economy, business and finance"]
     assert doc["topic_codes"] == ["medtop:11000000", "medtop:04000000"]
-    assert [t["score"] for t in doc["topics"]] == [0.71, 0.25, 0.02]
+    assert [t["score"] for t in doc["topics"]] == [0.71, 0.3, 0.29]
