@@ -486,3 +486,79 @@ def test_a_person_shaped_organisation_with_a_common_given_name_is_a_person() -> 
     assert {e.name: e.type for e in build_entities("", body, [], mentions, off)}[
         "Dean Kamen"
     ] == "organization"
+
+
+def test_a_type_noun_next_to_a_name_gives_its_type() -> None:
+    # the small model tags "Frelimo" PERSON and "Yeoncheon" ORG in real news (evaluation set)
+    body = (
+        "The ruling Frelimo party won. Shares of oil company Varnholt rose. Shells hit the town of "
+        "Yeoncheon. Aid reached Dunmorrow province. Reporters met Mr Brackwell. A Texas company bid."
+    )
+    labels = {
+        "Frelimo": "PERSON",
+        "Varnholt": "PERSON",
+        "Yeoncheon": "ORG",
+        "Dunmorrow": "ORG",
+        "Brackwell": "ORG",
+        "Texas": "GPE",
+    }
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Frelimo": "organization",
+        "Varnholt": "organization",
+        "Yeoncheon": "place",
+        "Dunmorrow": "place",
+        "Brackwell": "person",
+        "Texas": "place",  # "a Texas company" is a Texan company, not an organisation named Texas
+    }
+    off = EntityRules(context_cues=False)
+    assert {e.name: e.type for e in build_entities("", body, [], mentions, off)}["Frelimo"] == "person"
+
+
+def test_type_nouns_of_two_kinds_decide_nothing() -> None:
+    body = "The Corvan party met. Later the town of Corvan voted."
+    first, second = body.index("Corvan"), body.index("Corvan", body.index("town"))
+    mentions = [_m("Corvan", "PERSON", first), _m("Corvan", "PERSON", second)]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {"Corvan": "person"}
+
+
+def test_a_person_name_cut_in_two_is_one_and_a_slash_separates_two(nlp: Language) -> None:
+    text = (
+        "President Daniel arap Moi met Luiz Inácio Lula da Silva. The Newsmax / Zogby poll and "
+        "Civic Passion's Wong Yeung were cited."
+    )
+    ents = [
+        ("Daniel arap", "PERSON"),
+        ("Moi", "ORG"),
+        ("Luiz Inácio", "PERSON"),
+        ("Lula da Silva", "PERSON"),
+        ("Newsmax / Zogby", "ORG"),
+        ("Civic Passion's", "PERSON"),
+        ("Wong Yeung", "PERSON"),
+    ]
+    doc = _with_ents(nlp, text, ents)
+    mentions = mentions_from_doc(doc, "body")
+    assert [(m.text, m.label) for m in mentions] == [
+        ("Daniel arap Moi", "PERSON"),
+        ("Luiz Inácio Lula da Silva", "PERSON"),
+        ("Newsmax", "ORG"),
+        ("Zogby", "ORG"),
+        ("Civic Passion", "PERSON"),  # a possessive ends a name: two names, not one
+        ("Wong Yeung", "PERSON"),
+    ]
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    off = mentions_from_doc(doc, "body", EntityRules(split_names=False))
+    assert ("Newsmax / Zogby", "ORG") in [(m.text, m.label) for m in off]
+
+
+def test_a_surname_is_merged_once_a_rule_made_its_full_name_a_person() -> None:
+    # the medium model tags "Donald Trump" and every "Trump" ORG in the seed article
+    body = "President-elect Donald Trump confirmed the call. Trump spoke on Friday."
+    mentions = [
+        _m("Donald Trump", "ORG", body.index("Donald")),
+        _m("Trump", "ORG", body.index("Trump spoke")),
+    ]
+    entities = build_entities("", body, [], mentions)
+    assert [(e.name, e.type, e.mentions) for e in entities] == [("Donald Trump", "person", 2)]
+    off = build_entities("", body, [], mentions, EntityRules(late_merge=False))
+    assert {e.name: e.type for e in off} == {"Donald Trump": "person", "Trump": "organization"}

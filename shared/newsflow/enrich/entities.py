@@ -40,6 +40,7 @@ from typing import Literal
 
 from spacy.tokens import Doc
 
+from newsflow.enrich.entity_context import cue_label, join_split_names, split_slashed
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
     RawSpan,
@@ -109,6 +110,18 @@ class EntityRules:
     #: a two- or three-word "organisation" shaped like a person's name whose first word is a common
     #: given name is a person ("Dean Kamen", "Britney Spears" tagged ORG)
     given_name_person: bool = True
+    #: a person's name the model cut in two is one ("Luiz Inácio" + "Lula da Silva", "Daniel arap" +
+    #: "Moi"), and "Newsmax / Zogby" is two names
+    split_names: bool = True
+    #: a lower-case noun next to a name gives its type: "Frelimo party", "oil company Petrobras",
+    #: "the town of Yeoncheon", "Aceh province", "Mr Iversen"
+    context_cues: bool = True
+    #: an acronym in brackets right after a name is that name ("Kennedy Space Center (KSC)", "World
+    #: Health Organization (WHO)"), whatever the model called either
+    acronym_alias: bool = True
+    #: short forms are merged again once the rules above have typed the names: "Trump" (tagged ORG)
+    #: into "Donald Trump" once the given-name rule made it a person
+    late_merge: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -190,29 +203,35 @@ def normalise_mention(text: str, start: int) -> tuple[str, int] | None:
     return text, start
 
 
-def mentions_from_doc(doc: Doc, field_name: Field) -> list[Mention]:
+def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULES) -> list[Mention]:
     """The kept, normalised entity mentions of one spaCy document.
 
-    Coordinated organisation names are joined first ("Bureau of Climate and Weather"), and an
-    organisation glued to its location is split ("Daily Ledger in Vancouver").
+    Coordinated organisation names are joined first ("Bureau of Climate and Weather"), a person's
+    name cut in two is joined ("Daniel arap" + "Moi"), names joined by a slash are split ("Newsmax /
+    Zogby"), and an organisation glued to its location is split ("Daily Ledger in Vancouver").
     """
     found: list[Mention] = []
-    for span in join_coordinated_orgs(doc):
+    spans = join_coordinated_orgs(doc)
+    if rules.split_names:
+        spans = join_split_names(spans, doc.text)
+    for span in spans:
         if span.label in _LABEL_ALIASES:
             span = RawSpan(span.start, span.end, _LABEL_ALIASES[span.label], span.text)
         if span.label not in LABEL_TYPES:
             continue
-        cleaned = normalise_mention(span.text, span.start)
-        if cleaned is None:
-            continue
-        text, start = cleaned
-        if not any(ch.isupper() for ch in text):
-            continue  # "electoral commission", "km/h": no proper name without a capital letter
-        parts = split_org_location(text, start) if span.label == "ORG" else [(text, start, span.label)]
-        for part, part_start, label in parts:
-            found.append(
-                Mention(" ".join(part.split()), label, field_name, part_start, part_start + len(part))
-            )
+        pieces = split_slashed(span.text, span.start) if rules.split_names else [(span.text, span.start)]
+        for piece, piece_start in pieces:
+            cleaned = normalise_mention(piece, piece_start)
+            if cleaned is None:
+                continue
+            text, start = cleaned
+            if not any(ch.isupper() for ch in text):
+                continue  # "electoral commission", "km/h": no proper name without a capital letter
+            parts = split_org_location(text, start) if span.label == "ORG" else [(text, start, span.label)]
+            for part, part_start, label in parts:
+                found.append(
+                    Mention(" ".join(part.split()), label, field_name, part_start, part_start + len(part))
+                )
     return found
 
 
@@ -567,6 +586,53 @@ def _gazetteer_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
             group.forced = "GPE"
 
 
+_ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
+
+
+def _initials_fit(acronym: str, name: str) -> bool:
+    """The acronym's letters are the first letters of the name's capitalised words, in order, the
+    first one included ("DAB" for "Democratic Alliance for the Betterment and Progress of Hong Kong")."""
+    letters = [ch for ch in acronym if ch.isalpha()]
+    capitals = [w[0] for w in name.replace("-", " ").split() if w[:1].isupper()]
+    if not letters or not capitals or letters[0] != capitals[0]:
+        return False
+    found = iter(capitals)
+    return all(letter in found for letter in letters)
+
+
+def _merge_bracketed_acronyms(groups: dict[str, _Group], texts: dict[str, str]) -> dict[str, _Group]:
+    """ "Kennedy Space Center (KSC)": the acronym in brackets right after a name is that name."""
+    ends = {(m.field, m.end): group for group in groups.values() for m in group.mentions}
+    for key, group in list(groups.items()):
+        if not _ACRONYM.match(group.canonical):
+            continue
+        for m in group.mentions:
+            text = texts[m.field]
+            if text[m.start - 1 : m.start] != "(" or text[m.end : m.end + 1] != ")":
+                continue
+            target = ends.get((m.field, m.start - 2)) if text[m.start - 2 : m.start - 1] == " " else None
+            if (
+                target is not None
+                and target is not group
+                and _initials_fit(group.canonical, target.canonical)
+            ):
+                target.mentions.extend(group.mentions)
+                del groups[key]
+                break
+    return groups
+
+
+def _cue_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
+    """A name whose mentions stand next to type nouns of one kind only takes that type ("the ruling
+    Frelimo party" tagged PERSON is an organisation; "the town of Yeoncheon" tagged ORG a place)."""
+    for group in groups.values():
+        if group.forced is not None or group.label(group.canonical) == "NORP":
+            continue
+        cues = {cue_label(texts[m.field], m.start, m.end, m.label) for m in group.mentions} - {None}
+        if len(cues) == 1:
+            group.forced = cues.pop()
+
+
 def build_entities(
     title: str,
     body: str,
@@ -592,12 +658,18 @@ def build_entities(
     groups = _split_compounds(_merge_short_forms(groups, texts))
     _title_mentions(title, list(title_mentions), groups)
     groups = _drop_common_words(_merge_short_forms(groups, texts), title, body, dateline)
+    if rules.acronym_alias:
+        groups = _merge_bracketed_acronyms(groups, texts)
+    if rules.context_cues:
+        _cue_types(groups, texts)
     if rules.gazetteer_type:
         _gazetteer_types(groups, texts)
     if rules.facility_places:
         _facility_types(groups)
     if rules.given_name_person:
         _given_name_types(groups)
+    if rules.late_merge:
+        groups = _merge_short_forms(groups, texts)
     if not groups:
         return ()
     lead = lead_end(body)
@@ -639,5 +711,9 @@ def extract_entities(
 ) -> tuple[Entity, ...]:
     """Entities of an article from its title and body documents (analysed separately)."""
     return build_entities(
-        title, body, mentions_from_doc(title_doc, "title"), mentions_from_doc(body_doc, "body"), rules
+        title,
+        body,
+        mentions_from_doc(title_doc, "title", rules),
+        mentions_from_doc(body_doc, "body", rules),
+        rules,
     )
