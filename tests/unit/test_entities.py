@@ -562,3 +562,44 @@ def test_a_surname_is_merged_once_a_rule_made_its_full_name_a_person() -> None:
     assert [(e.name, e.type, e.mentions) for e in entities] == [("Donald Trump", "person", 2)]
     off = build_entities("", body, [], mentions, EntityRules(late_merge=False))
     assert {e.name: e.type for e in off} == {"Donald Trump": "person", "Trump": "organization"}
+
+
+def test_centres_and_hospitals_as_last_word_are_places() -> None:
+    body = "The shuttle stays at Johnson Space Center. He was taken to Kenyatta National Hospital."
+    names = ("Johnson Space Center", "Kenyatta National Hospital")
+    mentions = [_m(name, "ORG", body.index(name)) for name in names]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == dict.fromkeys(names, "place")
+    off = EntityRules(site_heads=False)
+    assert {e.type for e in build_entities("", body, [], mentions, off)} == {"organization"}
+
+
+def test_a_person_is_no_short_form_of_the_organisation_named_after_them() -> None:
+    body = "Andy Warhol took the photos. The Andy Warhol Foundation gave them away. Warhol died in 1987."
+    mentions = [
+        _m("Andy Warhol", "PERSON", body.index("Andy")),
+        _m("Andy Warhol Foundation", "ORG", body.index("Andy Warhol Foundation")),
+        _m("Warhol", "PERSON", body.index("Warhol died")),
+    ]
+    found = {(e.name, e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert found == {("Andy Warhol", "person", 2), ("Andy Warhol Foundation", "organization", 1)}
+    off = build_entities("", body, [], mentions, EntityRules(namesakes=False))
+    assert [(e.name, e.type) for e in off] == [("Andy Warhol Foundation", "organization")]
+
+
+def test_storms_flights_and_spacecraft_are_no_organisations() -> None:
+    body = "Cyclone Phailin hit Odisha. Flight ET409 crashed. Space Shuttle Atlantis landed. Ask Boeing."
+    labels = {
+        "Cyclone Phailin": "ORG",
+        "Flight ET409": "ORG",
+        "Space Shuttle Atlantis": "PERSON",
+        "Boeing": "ORG",
+    }
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Cyclone Phailin": "event",
+        "Flight ET409": "event",
+        "Space Shuttle Atlantis": "product",
+        "Boeing": "organization",
+    }
+    off = build_entities("", body, [], mentions, EntityRules(event_names=False))
+    assert {e.name: e.type for e in off}["Cyclone Phailin"] == "organization"

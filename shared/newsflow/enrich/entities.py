@@ -105,6 +105,9 @@ class EntityRules:
     gazetteer_type: bool = True
     #: a building or site ("Shea Stadium", "Museum of Flight", spaCy's FAC) is a place, as editors tag it
     facility_places: bool = True
+    #: with facility_places: "Center", "Centre" and "Hospital" as a name's last word are facility
+    #: nouns too ("Johnson Space Center", "Kenyatta National Hospital")
+    site_heads: bool = True
     #: a job title glued to an organisation is cut off ("NASA Administrator" → "NASA")
     role_suffix: bool = True
     #: a two- or three-word "organisation" shaped like a person's name whose first word is a common
@@ -119,6 +122,12 @@ class EntityRules:
     #: an acronym in brackets right after a name is that name ("Kennedy Space Center (KSC)", "World
     #: Health Organization (WHO)"), whatever the model called either
     acronym_alias: bool = True
+    #: storms, flights and spacecraft are events and products ("Cyclone Phailin", "Flight ET409",
+    #: "Space Shuttle Atlantis" tagged ORG)
+    event_names: bool = True
+    #: a person's full name is no short form of an organisation named after them ("Andy Warhol" is
+    #: not merged into the "Andy Warhol Foundation")
+    namesakes: bool = True
     #: short forms are merged again once the rules above have typed the names: "Trump" (tagged ORG)
     #: into "Donald Trump" once the given-name rule made it a person
     late_merge: bool = True
@@ -266,7 +275,7 @@ def _form(group: _Group, texts: dict[str, str]) -> _Form:
     )
 
 
-def _is_short_form(short: _Form, long: _Form) -> bool:
+def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
     if len(short.words) >= len(long.words):
         return False
     if len(short.words) == 1 and long.label == "PERSON":
@@ -278,6 +287,8 @@ def _is_short_form(short: _Form, long: _Form) -> bool:
         # a given name ("Xi") only when the model took it for a person or an organisation
         return word == long.words[0] and short.label in _SHORTENABLE
     if long.label == "ORG" and short.words == long.org_stem:
+        if namesakes and short.label == "PERSON" and len(short.words) > 1:
+            return False  # "Andy Warhol" is the man the "Andy Warhol Foundation" is named after
         # the name before its head noun: "Lumenfield" for "Lumenfield Software", "Eastbrook" for
         # "Eastbrook Institute of Technology"
         # (not a place or nationality: "Hong Kong" is no short form of "Hong Kong University")
@@ -290,7 +301,9 @@ def _is_short_form(short: _Form, long: _Form) -> bool:
     return long.words[-len(short.words) :] == short.words  # "Foreign Ministry"
 
 
-def _merge_short_forms(groups: dict[str, _Group], texts: dict[str, str]) -> dict[str, _Group]:
+def _merge_short_forms(
+    groups: dict[str, _Group], texts: dict[str, str], namesakes: bool = False
+) -> dict[str, _Group]:
     """Fold each group that is the short form of exactly one longer group into it."""
     # what the merge needs of every group, computed once and refreshed only for a group that grows
     # (recomputing it for every pair made this quadratic loop ~10% of the worker's CPU time)
@@ -302,7 +315,9 @@ def _merge_short_forms(groups: dict[str, _Group], texts: dict[str, str]) -> dict
             continue
         form = info[key]
         candidates = [
-            other_key for other_key in groups if other_key != key and _is_short_form(form, info[other_key])
+            other_key
+            for other_key in groups
+            if other_key != key and _is_short_form(form, info[other_key], namesakes)
         ]
         if len(candidates) == 1:
             target = groups[candidates[0]]
@@ -522,17 +537,24 @@ ROLE_WORDS = frozenset(
 )
 
 
-def _facility_types(groups: dict[str, _Group]) -> None:
+#: Facility nouns that count only as a name's last word ("Johnson Space Center", "Kenyatta National
+#: Hospital"; not "Centre for Social Evolution", an organisation).
+LAST_WORD_FACILITY_HEADS = frozenset({"Center", "Centre", "Hospital"})
+
+
+def _facility_types(groups: dict[str, _Group], last_word_heads: frozenset[str] = frozenset()) -> None:
     """Buildings and sites are places: spaCy's FAC, and names whose head is a facility noun
-    ("Shea Stadium", "Museum of Flight", "Johnson Space Center" is not: "Center" is left out)."""
+    ("Shea Stadium", "Museum of Flight"; with ``last_word_heads``, "Johnson Space Center")."""
     for group in groups.values():
         name = group.canonical
         words = name.split()
         label = group.label(name)
         if label not in ("FAC", "ORG") or group.forced not in (None, "ORG") or len(words) < 2:
             continue
-        head = words[-1] in FACILITY_HEAD_WORDS or any(
-            w in FACILITY_HEAD_WORDS and nxt == "of" for w, nxt in itertools.pairwise(words)
+        head = (
+            words[-1] in FACILITY_HEAD_WORDS
+            or words[-1] in last_word_heads
+            or any(w in FACILITY_HEAD_WORDS and nxt == "of" for w, nxt in itertools.pairwise(words))
         )
         if label == "FAC" or head:
             group.forced = "GPE"
@@ -622,6 +644,26 @@ def _merge_bracketed_acronyms(groups: dict[str, _Group], texts: dict[str, str]) 
     return groups
 
 
+#: First words of the names of storms, flights and spacecraft: such a name is an event or a product,
+#: whatever the model called it ("Cyclone Phailin", "Flight ET409", "Space Shuttle Atlantis").
+#: "Operation" is left out: "Operation Save America" is an organisation.
+EVENT_FIRST_WORDS = frozenset({"Hurricane", "Cyclone", "Typhoon", "Storm", "Flight"})
+PRODUCT_FIRST_WORDS = frozenset({"Space Shuttle", "Spacecraft", "Shuttle"})
+
+
+def _event_types(groups: dict[str, _Group]) -> None:
+    """ "Cyclone Phailin", "Flight ET409" are events, "Space Shuttle Atlantis" a product: not the
+    organisations or people the model took them for."""
+    for group in groups.values():
+        words = group.canonical.split()
+        if len(words) < 2 or group.label(group.canonical) not in ("ORG", "PERSON", "GPE", "FAC"):
+            continue
+        if words[0] in EVENT_FIRST_WORDS or " ".join(words[:2]) == "Tropical Storm":
+            group.forced = "EVENT"
+        elif words[0] in PRODUCT_FIRST_WORDS or " ".join(words[:2]) in PRODUCT_FIRST_WORDS:
+            group.forced = "PRODUCT"
+
+
 def _cue_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
     """A name whose mentions stand next to type nouns of one kind only takes that type ("the ruling
     Frelimo party" tagged PERSON is an organisation; "the town of Yeoncheon" tagged ORG a place)."""
@@ -655,21 +697,23 @@ def build_entities(
     for mention in body_list:
         groups.setdefault(mention.text.casefold(), _Group()).mentions.append(mention)
     _decide_types(groups, texts)
-    groups = _split_compounds(_merge_short_forms(groups, texts))
+    groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes))
     _title_mentions(title, list(title_mentions), groups)
-    groups = _drop_common_words(_merge_short_forms(groups, texts), title, body, dateline)
+    groups = _drop_common_words(_merge_short_forms(groups, texts, rules.namesakes), title, body, dateline)
     if rules.acronym_alias:
         groups = _merge_bracketed_acronyms(groups, texts)
     if rules.context_cues:
         _cue_types(groups, texts)
+    if rules.event_names:
+        _event_types(groups)
     if rules.gazetteer_type:
         _gazetteer_types(groups, texts)
     if rules.facility_places:
-        _facility_types(groups)
+        _facility_types(groups, LAST_WORD_FACILITY_HEADS if rules.site_heads else frozenset())
     if rules.given_name_person:
         _given_name_types(groups)
     if rules.late_merge:
-        groups = _merge_short_forms(groups, texts)
+        groups = _merge_short_forms(groups, texts, rules.namesakes)
     if not groups:
         return ()
     lead = lead_end(body)
