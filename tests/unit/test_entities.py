@@ -603,3 +603,21 @@ def test_storms_flights_and_spacecraft_are_no_organisations() -> None:
     }
     off = build_entities("", body, [], mentions, EntityRules(event_names=False))
     assert {e.name: e.type for e in off}["Cyclone Phailin"] == "organization"
+
+
+def test_an_acronym_in_brackets_after_a_name_is_that_name() -> None:
+    # the site is a facility (a place), so the organisation-only acronym merge of rule (f) missed it
+    body = "Crews left the Kennedy Space Center (KSC) on Friday. KSC staff watched. The WHO (ABC) met."
+    mentions = [
+        _m("Kennedy Space Center", "FAC", body.index("Kennedy")),
+        _m("KSC", "ORG", body.index("KSC")),
+        _m("KSC", "ORG", body.index("KSC staff")),
+        _m("WHO", "ORG", body.index("WHO")),
+        _m("ABC", "ORG", body.index("ABC")),
+    ]
+    entities = {e.name: (e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert entities["Kennedy Space Center"] == ("place", 3)
+    assert "KSC" not in entities
+    assert entities["ABC"] == ("organization", 1)  # its letters are not the initials of "WHO"
+    off = build_entities("", body, [], mentions, EntityRules(acronym_alias=False))
+    assert "KSC" in {e.name for e in off}

@@ -636,6 +636,7 @@ def _merge_bracketed_acronyms(groups: dict[str, _Group], texts: dict[str, str]) 
             if (
                 target is not None
                 and target is not group
+                and any(target is g for g in groups.values())  # not itself merged away already
                 and _initials_fit(group.canonical, target.canonical)
             ):
                 target.mentions.extend(group.mentions)
