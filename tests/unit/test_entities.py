@@ -551,6 +551,24 @@ def test_a_person_name_cut_in_two_is_one_and_a_slash_separates_two(nlp: Language
     assert ("Newsmax / Zogby", "ORG") in [(m.text, m.label) for m in off]
 
 
+def test_a_place_name_cut_at_its_particle_is_one(nlp: Language) -> None:
+    # the medium model tags "Palacio" and "Planalto", "Granja" (PERSON) and "Torto" apart
+    text = "Lunch was at the Granja do Torto, dinner at the Palacio do Planalto with Maria de Souza."
+    ents = [
+        ("Granja", "PERSON"),
+        ("Torto", "GPE"),
+        ("Palacio", "GPE"),
+        ("Planalto", "GPE"),
+        ("Maria de Souza", "PERSON"),
+    ]
+    mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
+    assert [(m.text, m.label) for m in mentions] == [
+        ("Granja do Torto", "GPE"),
+        ("Palacio do Planalto", "GPE"),
+        ("Maria de Souza", "PERSON"),
+    ]
+
+
 def test_a_surname_is_merged_once_a_rule_made_its_full_name_a_person() -> None:
     # the medium model tags "Donald Trump" and every "Trump" ORG in the seed article
     body = "President-elect Donald Trump confirmed the call. Trump spoke on Friday."

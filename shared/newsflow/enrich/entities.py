@@ -113,8 +113,8 @@ class EntityRules:
     #: a two- or three-word "organisation" shaped like a person's name whose first word is a common
     #: given name is a person ("Dean Kamen", "Britney Spears" tagged ORG)
     given_name_person: bool = True
-    #: a person's name the model cut in two is one ("Luiz Inácio" + "Lula da Silva", "Daniel arap" +
-    #: "Moi"), and "Newsmax / Zogby" is two names
+    #: a name the model cut in two is one ("Luiz Inácio" + "Lula da Silva", "Daniel arap" + "Moi",
+    #: "Palacio" + "do" + "Planalto"), and "Newsmax / Zogby" is two names
     split_names: bool = True
     #: a lower-case noun next to a name gives its type: "Frelimo party", "oil company Petrobras",
     #: "the town of Yeoncheon", "Aceh province", "Mr Iversen"

@@ -6,8 +6,8 @@ organisation or place, and courtesy titles. Used by ``newsflow.enrich.entities``
 - ``cue_label``: a lower-case noun next to a name says its type — "the ruling Frelimo party", "oil
   company Petrobras", "news agency Yonhap" (organisations), "the town of Yeoncheon", "provincial
   capital Banda Aceh", "Aceh province" (places), "Mr Iversen" (a person);
-- ``join_split_names``: a person's name the model cut in two ("Luiz Inácio" + "Lula da Silva",
-  "Daniel arap" + "Moi") is one;
+- ``join_split_names``: a name the model cut in two is one ("Luiz Inácio" + "Lula da Silva",
+  "Daniel arap" + "Moi", "Palacio" + "do" + "Planalto");
 - ``split_slashed``: "Newsmax / Zogby" is two names.
 """
 
@@ -100,10 +100,15 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
 NAME_PARTICLES = frozenset({"arap", "bin", "ibn", "van", "von", "de", "da", "do", "dos", "der", "del", "la"})
 
 
+_JOINABLE = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
+#: Particles inside Portuguese, Spanish and Italian place and building names ("Palacio do Planalto").
+_INNER_PARTICLES = frozenset({" do ", " da ", " dos ", " das ", " de ", " del ", " di "})
+
+
 def join_split_names(spans: Sequence[RawSpan], text: str) -> list[RawSpan]:
-    """A person's name the model cut in two is one: two people with only a space between them
-    ("Luiz Inácio" + "Lula da Silva"), or a person ending in a name particle followed by a name
-    ("Daniel arap" + "Moi")."""
+    """A name the model cut in two is one: two people with only a space between them ("Luiz Inácio"
+    + "Lula da Silva"), a person ending in a name particle followed by a name ("Daniel arap" +
+    "Moi"), or two names joined by a Romance particle ("Palacio" + "do" + "Planalto")."""
     joined: list[RawSpan] = []
     for span in spans:
         previous = joined[-1] if joined else None
@@ -120,6 +125,19 @@ def join_split_names(spans: Sequence[RawSpan], text: str) -> list[RawSpan]:
             )
         ):
             joined[-1] = RawSpan(previous.start, span.end, "PERSON", text[previous.start : span.end])
+        elif (
+            previous is not None
+            and previous.label in _JOINABLE
+            and span.label in _JOINABLE
+            and text[previous.end : span.start] in _INNER_PARTICLES
+            and previous.text[:1].isupper()
+            and span.text[:1].isupper()
+        ):
+            # "Palacio" + "do" + "Planalto", "Granja" + "do" + "Torto": one name, a place if either
+            # part was taken for one
+            places = {previous.label, span.label} & {"GPE", "LOC", "FAC"}
+            label = "GPE" if places else previous.label
+            joined[-1] = RawSpan(previous.start, span.end, label, text[previous.start : span.end])
         else:
             joined.append(span)
     return joined
