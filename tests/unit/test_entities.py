@@ -639,3 +639,15 @@ def test_an_acronym_in_brackets_after_a_name_is_that_name() -> None:
     assert entities["ABC"] == ("organization", 1)  # its letters are not the initials of "WHO"
     off = build_entities("", body, [], mentions, EntityRules(acronym_alias=False))
     assert "KSC" in {e.name for e in off}
+
+
+def test_a_name_in_capitals_is_no_common_word() -> None:
+    # "let us know" writes "us" in lower case; "US" is still the country
+    body = "It is the most popular site in the US. Let us know, he told CNN. Ask them."
+    mentions = [_m("US", "GPE", body.index("US")), _m("CNN", "ORG", body.index("CNN"))]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "US": "place",
+        "CNN": "organization",
+    }
+    off = build_entities("", body, [], mentions, EntityRules(acronym_case=False))
+    assert {e.name for e in off} == {"CNN"}

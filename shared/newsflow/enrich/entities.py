@@ -125,6 +125,8 @@ class EntityRules:
     #: storms, flights and spacecraft are events and products ("Cyclone Phailin", "Flight ET409",
     #: "Space Shuttle Atlantis" tagged ORG)
     event_names: bool = True
+    #: a name in capitals is no common word: "US" stays although the article writes "us"
+    acronym_case: bool = True
     #: a person's full name is no short form of an organisation named after them ("Andy Warhol" is
     #: not merged into the "Andy Warhol Foundation")
     namesakes: bool = True
@@ -462,21 +464,27 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 
 def _drop_common_words(
-    groups: dict[str, _Group], title: str, body: str, dateline: tuple[int, int] | None = None
+    groups: dict[str, _Group],
+    title: str,
+    body: str,
+    dateline: tuple[int, int] | None = None,
+    keep_acronyms: bool = False,
 ) -> dict[str, _Group]:
     """Drop one-word "entities" that are capitalised common words ("Turnout", "Observers").
 
     The small model tags capitalised sentence-initial words as names. A one-word entity is dropped
     when the article also writes it in lower case, or when it only ever stands at the start of a
     sentence and is no part of a longer name in the article (an ambiguous surname stays). The place
-    of a dateline opens the body but is a name.
+    of a dateline opens the body but is a name. With ``keep_acronyms``, a name in capitals is never
+    a common word: "US" is no "us", "WHO" no "who".
     """
     # an organisation head noun alone ("Software company Lumenfield Software ...") is a common noun
     in_longer_names = {w for g in groups.values() if len(g.words) > 1 for w in g.words} - _HEAD_WORDS
     kept: dict[str, _Group] = {}
     for key, group in groups.items():
         name = group.canonical
-        if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names:
+        acronym = keep_acronyms and _ACRONYM.match(name) is not None
+        if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names and not acronym:
             lower = re.compile(rf"(?<!\w){re.escape(name.lower())}(?!\w)")
             texts = {"title": title, "body": body}
             if lower.search(body) or lower.search(title):
@@ -700,7 +708,9 @@ def build_entities(
     _decide_types(groups, texts)
     groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes))
     _title_mentions(title, list(title_mentions), groups)
-    groups = _drop_common_words(_merge_short_forms(groups, texts, rules.namesakes), title, body, dateline)
+    groups = _drop_common_words(
+        _merge_short_forms(groups, texts, rules.namesakes), title, body, dateline, rules.acronym_case
+    )
     if rules.acronym_alias:
         groups = _merge_bracketed_acronyms(groups, texts)
     if rules.context_cues:
