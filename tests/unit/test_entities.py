@@ -486,3 +486,168 @@ def test_a_person_shaped_organisation_with_a_common_given_name_is_a_person() -> 
     assert {e.name: e.type for e in build_entities("", body, [], mentions, off)}[
         "Dean Kamen"
     ] == "organization"
+
+
+def test_a_type_noun_next_to_a_name_gives_its_type() -> None:
+    # the small model tags "Frelimo" PERSON and "Yeoncheon" ORG in real news (evaluation set)
+    body = (
+        "The ruling Frelimo party won. Shares of oil company Varnholt rose. Shells hit the town of "
+        "Yeoncheon. Aid reached Dunmorrow province. Reporters met Mr Brackwell. A Texas company bid."
+    )
+    labels = {
+        "Frelimo": "PERSON",
+        "Varnholt": "PERSON",
+        "Yeoncheon": "ORG",
+        "Dunmorrow": "ORG",
+        "Brackwell": "ORG",
+        "Texas": "GPE",
+    }
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Frelimo": "organization",
+        "Varnholt": "organization",
+        "Yeoncheon": "place",
+        "Dunmorrow": "place",
+        "Brackwell": "person",
+        "Texas": "place",  # "a Texas company" is a Texan company, not an organisation named Texas
+    }
+    off = EntityRules(context_cues=False)
+    assert {e.name: e.type for e in build_entities("", body, [], mentions, off)}["Frelimo"] == "person"
+
+
+def test_type_nouns_of_two_kinds_decide_nothing() -> None:
+    body = "The Corvan party met. Later the town of Corvan voted."
+    first, second = body.index("Corvan"), body.index("Corvan", body.index("town"))
+    mentions = [_m("Corvan", "PERSON", first), _m("Corvan", "PERSON", second)]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {"Corvan": "person"}
+
+
+def test_a_person_name_cut_in_two_is_one_and_a_slash_separates_two(nlp: Language) -> None:
+    text = (
+        "President Daniel arap Moi met Luiz Inácio Lula da Silva. The Newsmax / Zogby poll and "
+        "Civic Passion's Wong Yeung were cited."
+    )
+    ents = [
+        ("Daniel arap", "PERSON"),
+        ("Moi", "ORG"),
+        ("Luiz Inácio", "PERSON"),
+        ("Lula da Silva", "PERSON"),
+        ("Newsmax / Zogby", "ORG"),
+        ("Civic Passion's", "PERSON"),
+        ("Wong Yeung", "PERSON"),
+    ]
+    doc = _with_ents(nlp, text, ents)
+    mentions = mentions_from_doc(doc, "body")
+    assert [(m.text, m.label) for m in mentions] == [
+        ("Daniel arap Moi", "PERSON"),
+        ("Luiz Inácio Lula da Silva", "PERSON"),
+        ("Newsmax", "ORG"),
+        ("Zogby", "ORG"),
+        ("Civic Passion", "PERSON"),  # a possessive ends a name: two names, not one
+        ("Wong Yeung", "PERSON"),
+    ]
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    off = mentions_from_doc(doc, "body", EntityRules(split_names=False))
+    assert ("Newsmax / Zogby", "ORG") in [(m.text, m.label) for m in off]
+
+
+def test_a_place_name_cut_at_its_particle_is_one(nlp: Language) -> None:
+    # the medium model tags "Palacio" and "Planalto", "Granja" (PERSON) and "Torto" apart
+    text = "Lunch was at the Granja do Torto, dinner at the Palacio do Planalto with Maria de Souza."
+    ents = [
+        ("Granja", "PERSON"),
+        ("Torto", "GPE"),
+        ("Palacio", "GPE"),
+        ("Planalto", "GPE"),
+        ("Maria de Souza", "PERSON"),
+    ]
+    mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
+    assert [(m.text, m.label) for m in mentions] == [
+        ("Granja do Torto", "GPE"),
+        ("Palacio do Planalto", "GPE"),
+        ("Maria de Souza", "PERSON"),
+    ]
+
+
+def test_a_surname_is_merged_once_a_rule_made_its_full_name_a_person() -> None:
+    # the medium model tags "Donald Trump" and every "Trump" ORG in the seed article
+    body = "President-elect Donald Trump confirmed the call. Trump spoke on Friday."
+    mentions = [
+        _m("Donald Trump", "ORG", body.index("Donald")),
+        _m("Trump", "ORG", body.index("Trump spoke")),
+    ]
+    entities = build_entities("", body, [], mentions)
+    assert [(e.name, e.type, e.mentions) for e in entities] == [("Donald Trump", "person", 2)]
+    off = build_entities("", body, [], mentions, EntityRules(late_merge=False))
+    assert {e.name: e.type for e in off} == {"Donald Trump": "person", "Trump": "organization"}
+
+
+def test_centres_and_hospitals_as_last_word_are_places() -> None:
+    body = "The shuttle stays at Johnson Space Center. He was taken to Kenyatta National Hospital."
+    names = ("Johnson Space Center", "Kenyatta National Hospital")
+    mentions = [_m(name, "ORG", body.index(name)) for name in names]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == dict.fromkeys(names, "place")
+    off = EntityRules(site_heads=False)
+    assert {e.type for e in build_entities("", body, [], mentions, off)} == {"organization"}
+
+
+def test_a_person_is_no_short_form_of_the_organisation_named_after_them() -> None:
+    body = "Andy Warhol took the photos. The Andy Warhol Foundation gave them away. Warhol died in 1987."
+    mentions = [
+        _m("Andy Warhol", "PERSON", body.index("Andy")),
+        _m("Andy Warhol Foundation", "ORG", body.index("Andy Warhol Foundation")),
+        _m("Warhol", "PERSON", body.index("Warhol died")),
+    ]
+    found = {(e.name, e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert found == {("Andy Warhol", "person", 2), ("Andy Warhol Foundation", "organization", 1)}
+    off = build_entities("", body, [], mentions, EntityRules(namesakes=False))
+    assert [(e.name, e.type) for e in off] == [("Andy Warhol Foundation", "organization")]
+
+
+def test_storms_flights_and_spacecraft_are_no_organisations() -> None:
+    body = "Cyclone Phailin hit Odisha. Flight ET409 crashed. Space Shuttle Atlantis landed. Ask Boeing."
+    labels = {
+        "Cyclone Phailin": "ORG",
+        "Flight ET409": "ORG",
+        "Space Shuttle Atlantis": "PERSON",
+        "Boeing": "ORG",
+    }
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Cyclone Phailin": "event",
+        "Flight ET409": "event",
+        "Space Shuttle Atlantis": "product",
+        "Boeing": "organization",
+    }
+    off = build_entities("", body, [], mentions, EntityRules(event_names=False))
+    assert {e.name: e.type for e in off}["Cyclone Phailin"] == "organization"
+
+
+def test_an_acronym_in_brackets_after_a_name_is_that_name() -> None:
+    # the site is a facility (a place), so the organisation-only acronym merge of rule (f) missed it
+    body = "Crews left the Kennedy Space Center (KSC) on Friday. KSC staff watched. The WHO (ABC) met."
+    mentions = [
+        _m("Kennedy Space Center", "FAC", body.index("Kennedy")),
+        _m("KSC", "ORG", body.index("KSC")),
+        _m("KSC", "ORG", body.index("KSC staff")),
+        _m("WHO", "ORG", body.index("WHO")),
+        _m("ABC", "ORG", body.index("ABC")),
+    ]
+    entities = {e.name: (e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert entities["Kennedy Space Center"] == ("place", 3)
+    assert "KSC" not in entities
+    assert entities["ABC"] == ("organization", 1)  # its letters are not the initials of "WHO"
+    off = build_entities("", body, [], mentions, EntityRules(acronym_alias=False))
+    assert "KSC" in {e.name for e in off}
+
+
+def test_a_name_in_capitals_is_no_common_word() -> None:
+    # "let us know" writes "us" in lower case; "US" is still the country
+    body = "It is the most popular site in the US. Let us know, he told CNN. Ask them."
+    mentions = [_m("US", "GPE", body.index("US")), _m("CNN", "ORG", body.index("CNN"))]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "US": "place",
+        "CNN": "organization",
+    }
+    off = build_entities("", body, [], mentions, EntityRules(acronym_case=False))
+    assert {e.name for e in off} == {"CNN"}

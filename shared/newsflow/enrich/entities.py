@@ -40,6 +40,7 @@ from typing import Literal
 
 from spacy.tokens import Doc
 
+from newsflow.enrich.entity_context import cue_label, join_split_names, split_slashed
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
     RawSpan,
@@ -104,11 +105,34 @@ class EntityRules:
     gazetteer_type: bool = True
     #: a building or site ("Shea Stadium", "Museum of Flight", spaCy's FAC) is a place, as editors tag it
     facility_places: bool = True
+    #: with facility_places: "Center", "Centre" and "Hospital" as a name's last word are facility
+    #: nouns too ("Johnson Space Center", "Kenyatta National Hospital")
+    site_heads: bool = True
     #: a job title glued to an organisation is cut off ("NASA Administrator" → "NASA")
     role_suffix: bool = True
     #: a two- or three-word "organisation" shaped like a person's name whose first word is a common
     #: given name is a person ("Dean Kamen", "Britney Spears" tagged ORG)
     given_name_person: bool = True
+    #: a name the model cut in two is one ("Luiz Inácio" + "Lula da Silva", "Daniel arap" + "Moi",
+    #: "Palacio" + "do" + "Planalto"), and "Newsmax / Zogby" is two names
+    split_names: bool = True
+    #: a lower-case noun next to a name gives its type: "Frelimo party", "oil company Petrobras",
+    #: "the town of Yeoncheon", "Aceh province", "Mr Iversen"
+    context_cues: bool = True
+    #: an acronym in brackets right after a name is that name ("Kennedy Space Center (KSC)", "World
+    #: Health Organization (WHO)"), whatever the model called either
+    acronym_alias: bool = True
+    #: storms, flights and spacecraft are events and products ("Cyclone Phailin", "Flight ET409",
+    #: "Space Shuttle Atlantis" tagged ORG)
+    event_names: bool = True
+    #: a name in capitals is no common word: "US" stays although the article writes "us"
+    acronym_case: bool = True
+    #: a person's full name is no short form of an organisation named after them ("Andy Warhol" is
+    #: not merged into the "Andy Warhol Foundation")
+    namesakes: bool = True
+    #: short forms are merged again once the rules above have typed the names: "Trump" (tagged ORG)
+    #: into "Donald Trump" once the given-name rule made it a person
+    late_merge: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -190,29 +214,35 @@ def normalise_mention(text: str, start: int) -> tuple[str, int] | None:
     return text, start
 
 
-def mentions_from_doc(doc: Doc, field_name: Field) -> list[Mention]:
+def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULES) -> list[Mention]:
     """The kept, normalised entity mentions of one spaCy document.
 
-    Coordinated organisation names are joined first ("Bureau of Climate and Weather"), and an
-    organisation glued to its location is split ("Daily Ledger in Vancouver").
+    Coordinated organisation names are joined first ("Bureau of Climate and Weather"), a person's
+    name cut in two is joined ("Daniel arap" + "Moi"), names joined by a slash are split ("Newsmax /
+    Zogby"), and an organisation glued to its location is split ("Daily Ledger in Vancouver").
     """
     found: list[Mention] = []
-    for span in join_coordinated_orgs(doc):
+    spans = join_coordinated_orgs(doc)
+    if rules.split_names:
+        spans = join_split_names(spans, doc.text)
+    for span in spans:
         if span.label in _LABEL_ALIASES:
             span = RawSpan(span.start, span.end, _LABEL_ALIASES[span.label], span.text)
         if span.label not in LABEL_TYPES:
             continue
-        cleaned = normalise_mention(span.text, span.start)
-        if cleaned is None:
-            continue
-        text, start = cleaned
-        if not any(ch.isupper() for ch in text):
-            continue  # "electoral commission", "km/h": no proper name without a capital letter
-        parts = split_org_location(text, start) if span.label == "ORG" else [(text, start, span.label)]
-        for part, part_start, label in parts:
-            found.append(
-                Mention(" ".join(part.split()), label, field_name, part_start, part_start + len(part))
-            )
+        pieces = split_slashed(span.text, span.start) if rules.split_names else [(span.text, span.start)]
+        for piece, piece_start in pieces:
+            cleaned = normalise_mention(piece, piece_start)
+            if cleaned is None:
+                continue
+            text, start = cleaned
+            if not any(ch.isupper() for ch in text):
+                continue  # "electoral commission", "km/h": no proper name without a capital letter
+            parts = split_org_location(text, start) if span.label == "ORG" else [(text, start, span.label)]
+            for part, part_start, label in parts:
+                found.append(
+                    Mention(" ".join(part.split()), label, field_name, part_start, part_start + len(part))
+                )
     return found
 
 
@@ -247,7 +277,7 @@ def _form(group: _Group, texts: dict[str, str]) -> _Form:
     )
 
 
-def _is_short_form(short: _Form, long: _Form) -> bool:
+def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
     if len(short.words) >= len(long.words):
         return False
     if len(short.words) == 1 and long.label == "PERSON":
@@ -259,6 +289,8 @@ def _is_short_form(short: _Form, long: _Form) -> bool:
         # a given name ("Xi") only when the model took it for a person or an organisation
         return word == long.words[0] and short.label in _SHORTENABLE
     if long.label == "ORG" and short.words == long.org_stem:
+        if namesakes and short.label == "PERSON" and len(short.words) > 1:
+            return False  # "Andy Warhol" is the man the "Andy Warhol Foundation" is named after
         # the name before its head noun: "Lumenfield" for "Lumenfield Software", "Eastbrook" for
         # "Eastbrook Institute of Technology"
         # (not a place or nationality: "Hong Kong" is no short form of "Hong Kong University")
@@ -271,7 +303,9 @@ def _is_short_form(short: _Form, long: _Form) -> bool:
     return long.words[-len(short.words) :] == short.words  # "Foreign Ministry"
 
 
-def _merge_short_forms(groups: dict[str, _Group], texts: dict[str, str]) -> dict[str, _Group]:
+def _merge_short_forms(
+    groups: dict[str, _Group], texts: dict[str, str], namesakes: bool = False
+) -> dict[str, _Group]:
     """Fold each group that is the short form of exactly one longer group into it."""
     # what the merge needs of every group, computed once and refreshed only for a group that grows
     # (recomputing it for every pair made this quadratic loop ~10% of the worker's CPU time)
@@ -283,7 +317,9 @@ def _merge_short_forms(groups: dict[str, _Group], texts: dict[str, str]) -> dict
             continue
         form = info[key]
         candidates = [
-            other_key for other_key in groups if other_key != key and _is_short_form(form, info[other_key])
+            other_key
+            for other_key in groups
+            if other_key != key and _is_short_form(form, info[other_key], namesakes)
         ]
         if len(candidates) == 1:
             target = groups[candidates[0]]
@@ -428,21 +464,27 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 
 def _drop_common_words(
-    groups: dict[str, _Group], title: str, body: str, dateline: tuple[int, int] | None = None
+    groups: dict[str, _Group],
+    title: str,
+    body: str,
+    dateline: tuple[int, int] | None = None,
+    keep_acronyms: bool = False,
 ) -> dict[str, _Group]:
     """Drop one-word "entities" that are capitalised common words ("Turnout", "Observers").
 
     The small model tags capitalised sentence-initial words as names. A one-word entity is dropped
     when the article also writes it in lower case, or when it only ever stands at the start of a
     sentence and is no part of a longer name in the article (an ambiguous surname stays). The place
-    of a dateline opens the body but is a name.
+    of a dateline opens the body but is a name. With ``keep_acronyms``, a name in capitals is never
+    a common word: "US" is no "us", "WHO" no "who".
     """
     # an organisation head noun alone ("Software company Lumenfield Software ...") is a common noun
     in_longer_names = {w for g in groups.values() if len(g.words) > 1 for w in g.words} - _HEAD_WORDS
     kept: dict[str, _Group] = {}
     for key, group in groups.items():
         name = group.canonical
-        if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names:
+        acronym = keep_acronyms and _ACRONYM.match(name) is not None
+        if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names and not acronym:
             lower = re.compile(rf"(?<!\w){re.escape(name.lower())}(?!\w)")
             texts = {"title": title, "body": body}
             if lower.search(body) or lower.search(title):
@@ -503,17 +545,24 @@ ROLE_WORDS = frozenset(
 )
 
 
-def _facility_types(groups: dict[str, _Group]) -> None:
+#: Facility nouns that count only as a name's last word ("Johnson Space Center", "Kenyatta National
+#: Hospital"; not "Centre for Social Evolution", an organisation).
+LAST_WORD_FACILITY_HEADS = frozenset({"Center", "Centre", "Hospital"})
+
+
+def _facility_types(groups: dict[str, _Group], last_word_heads: frozenset[str] = frozenset()) -> None:
     """Buildings and sites are places: spaCy's FAC, and names whose head is a facility noun
-    ("Shea Stadium", "Museum of Flight", "Johnson Space Center" is not: "Center" is left out)."""
+    ("Shea Stadium", "Museum of Flight"; with ``last_word_heads``, "Johnson Space Center")."""
     for group in groups.values():
         name = group.canonical
         words = name.split()
         label = group.label(name)
         if label not in ("FAC", "ORG") or group.forced not in (None, "ORG") or len(words) < 2:
             continue
-        head = words[-1] in FACILITY_HEAD_WORDS or any(
-            w in FACILITY_HEAD_WORDS and nxt == "of" for w, nxt in itertools.pairwise(words)
+        head = (
+            words[-1] in FACILITY_HEAD_WORDS
+            or words[-1] in last_word_heads
+            or any(w in FACILITY_HEAD_WORDS and nxt == "of" for w, nxt in itertools.pairwise(words))
         )
         if label == "FAC" or head:
             group.forced = "GPE"
@@ -567,6 +616,74 @@ def _gazetteer_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
             group.forced = "GPE"
 
 
+_ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
+
+
+def _initials_fit(acronym: str, name: str) -> bool:
+    """The acronym's letters are the first letters of the name's capitalised words, in order, the
+    first one included ("DAB" for "Democratic Alliance for the Betterment and Progress of Hong Kong")."""
+    letters = [ch for ch in acronym if ch.isalpha()]
+    capitals = [w[0] for w in name.replace("-", " ").split() if w[:1].isupper()]
+    if not letters or not capitals or letters[0] != capitals[0]:
+        return False
+    found = iter(capitals)
+    return all(letter in found for letter in letters)
+
+
+def _merge_bracketed_acronyms(groups: dict[str, _Group], texts: dict[str, str]) -> dict[str, _Group]:
+    """ "Kennedy Space Center (KSC)": the acronym in brackets right after a name is that name."""
+    ends = {(m.field, m.end): group for group in groups.values() for m in group.mentions}
+    for key, group in list(groups.items()):
+        if not _ACRONYM.match(group.canonical):
+            continue
+        for m in group.mentions:
+            text = texts[m.field]
+            if text[m.start - 1 : m.start] != "(" or text[m.end : m.end + 1] != ")":
+                continue
+            target = ends.get((m.field, m.start - 2)) if text[m.start - 2 : m.start - 1] == " " else None
+            if (
+                target is not None
+                and target is not group
+                and any(target is g for g in groups.values())  # not itself merged away already
+                and _initials_fit(group.canonical, target.canonical)
+            ):
+                target.mentions.extend(group.mentions)
+                del groups[key]
+                break
+    return groups
+
+
+#: First words of the names of storms, flights and spacecraft: such a name is an event or a product,
+#: whatever the model called it ("Cyclone Phailin", "Flight ET409", "Space Shuttle Atlantis").
+#: "Operation" is left out: "Operation Save America" is an organisation.
+EVENT_FIRST_WORDS = frozenset({"Hurricane", "Cyclone", "Typhoon", "Storm", "Flight"})
+PRODUCT_FIRST_WORDS = frozenset({"Space Shuttle", "Spacecraft", "Shuttle"})
+
+
+def _event_types(groups: dict[str, _Group]) -> None:
+    """ "Cyclone Phailin", "Flight ET409" are events, "Space Shuttle Atlantis" a product: not the
+    organisations or people the model took them for."""
+    for group in groups.values():
+        words = group.canonical.split()
+        if len(words) < 2 or group.label(group.canonical) not in ("ORG", "PERSON", "GPE", "FAC"):
+            continue
+        if words[0] in EVENT_FIRST_WORDS or " ".join(words[:2]) == "Tropical Storm":
+            group.forced = "EVENT"
+        elif words[0] in PRODUCT_FIRST_WORDS or " ".join(words[:2]) in PRODUCT_FIRST_WORDS:
+            group.forced = "PRODUCT"
+
+
+def _cue_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
+    """A name whose mentions stand next to type nouns of one kind only takes that type ("the ruling
+    Frelimo party" tagged PERSON is an organisation; "the town of Yeoncheon" tagged ORG a place)."""
+    for group in groups.values():
+        if group.forced is not None or group.label(group.canonical) == "NORP":
+            continue
+        cues = {cue_label(texts[m.field], m.start, m.end, m.label) for m in group.mentions} - {None}
+        if len(cues) == 1:
+            group.forced = cues.pop()
+
+
 def build_entities(
     title: str,
     body: str,
@@ -589,15 +706,25 @@ def build_entities(
     for mention in body_list:
         groups.setdefault(mention.text.casefold(), _Group()).mentions.append(mention)
     _decide_types(groups, texts)
-    groups = _split_compounds(_merge_short_forms(groups, texts))
+    groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes))
     _title_mentions(title, list(title_mentions), groups)
-    groups = _drop_common_words(_merge_short_forms(groups, texts), title, body, dateline)
+    groups = _drop_common_words(
+        _merge_short_forms(groups, texts, rules.namesakes), title, body, dateline, rules.acronym_case
+    )
+    if rules.acronym_alias:
+        groups = _merge_bracketed_acronyms(groups, texts)
+    if rules.context_cues:
+        _cue_types(groups, texts)
+    if rules.event_names:
+        _event_types(groups)
     if rules.gazetteer_type:
         _gazetteer_types(groups, texts)
     if rules.facility_places:
-        _facility_types(groups)
+        _facility_types(groups, LAST_WORD_FACILITY_HEADS if rules.site_heads else frozenset())
     if rules.given_name_person:
         _given_name_types(groups)
+    if rules.late_merge:
+        groups = _merge_short_forms(groups, texts, rules.namesakes)
     if not groups:
         return ()
     lead = lead_end(body)
@@ -639,5 +766,9 @@ def extract_entities(
 ) -> tuple[Entity, ...]:
     """Entities of an article from its title and body documents (analysed separately)."""
     return build_entities(
-        title, body, mentions_from_doc(title_doc, "title"), mentions_from_doc(body_doc, "body"), rules
+        title,
+        body,
+        mentions_from_doc(title_doc, "title", rules),
+        mentions_from_doc(body_doc, "body", rules),
+        rules,
     )

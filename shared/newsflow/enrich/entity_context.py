@@ -1,0 +1,157 @@
+"""Rules that read the words around a name (issue 12): what the text itself says a name is.
+
+General English, no list of names: the words listed here are common nouns that name a kind of
+organisation or place, and courtesy titles. Used by ``newsflow.enrich.entities``:
+
+- ``cue_label``: a lower-case noun next to a name says its type — "the ruling Frelimo party", "oil
+  company Petrobras", "news agency Yonhap" (organisations), "the town of Yeoncheon", "provincial
+  capital Banda Aceh", "Aceh province" (places), "Mr Iversen" (a person);
+- ``join_split_names``: a name the model cut in two is one ("Luiz Inácio" + "Lula da Silva",
+  "Daniel arap" + "Moi", "Palacio" + "do" + "Planalto");
+- ``split_slashed``: "Newsmax / Zogby" is two names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from newsflow.enrich.entity_rules import RawSpan
+
+#: Lower-case nouns that name a kind of organisation: "<noun> Name" or "Name <noun>".
+ORG_CUE_NOUNS = frozenset(
+    {
+        "agency",
+        "airline",
+        "alliance",
+        "band",
+        "bank",
+        "broadcaster",
+        "carrier",
+        "charity",
+        "club",
+        "coalition",
+        "company",
+        "conglomerate",
+        "corporation",
+        "daily",
+        "firm",
+        "group",
+        "insurer",
+        "magazine",
+        "manufacturer",
+        "militia",
+        "movement",
+        "network",
+        "newspaper",
+        "organisation",
+        "organization",
+        "party",
+        "publisher",
+        "retailer",
+        "tabloid",
+        "website",
+    }
+)
+#: Lower-case nouns that name a kind of place: "town of Name", "capital Name", "Name province".
+PLACE_OF_NOUNS = frozenset(
+    {"city", "town", "village", "province", "state", "county", "district", "region", "island", "municipality"}
+)
+PLACE_BEFORE_NOUNS = frozenset({"capital", "city", "town", "village", "port", "suburb"})
+PLACE_AFTER_NOUNS = frozenset({"province", "county", "district", "region", "prefecture"})
+#: Courtesy titles written before a person's name ("Mr Iversen", "Dr. Okafor").
+PERSON_TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr"})
+
+
+def _alternatives(words: Collection[str]) -> str:
+    return "|".join(sorted(words))
+
+
+_ORG_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(ORG_CUE_NOUNS)}) $")
+_ORG_AFTER = re.compile(rf" (?:{_alternatives(ORG_CUE_NOUNS)})(?![\w'’-])")
+_PLACE_BEFORE = re.compile(
+    rf"(?<![\w'’])(?:(?:{_alternatives(PLACE_OF_NOUNS)}) of|{_alternatives(PLACE_BEFORE_NOUNS)}) $"
+)
+_PLACE_AFTER = re.compile(rf" (?:{_alternatives(PLACE_AFTER_NOUNS)})(?![\w'’-])")
+_PERSON_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(PERSON_TITLES)})\.? $")
+#: How far before a name a cue may start (the longest cue plus its space).
+_LOOK_BEHIND = 20
+
+
+def cue_label(text: str, start: int, end: int, label: str) -> str | None:
+    """The type a lower-case noun next to the name at ``start:end`` gives it, if any.
+
+    A noun after the name does not make a place an organisation: "a Texas company" is a Texan
+    company, not an organisation called Texas.
+    """
+    since = max(0, start - _LOOK_BEHIND)
+    if _PERSON_BEFORE.search(text, since, start):
+        return "PERSON"
+    if _PLACE_BEFORE.search(text, since, start) or _PLACE_AFTER.match(text, end):
+        return "GPE"
+    if _ORG_BEFORE.search(text, since, start):
+        return "ORG"
+    if _ORG_AFTER.match(text, end) and label not in ("GPE", "LOC", "NORP"):
+        return "ORG"
+    return None
+
+
+#: Lower-case particles inside people's names ("Daniel arap Moi", "Ludwig van Beethoven").
+NAME_PARTICLES = frozenset({"arap", "bin", "ibn", "van", "von", "de", "da", "do", "dos", "der", "del", "la"})
+
+
+_JOINABLE = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
+#: Particles inside Portuguese, Spanish and Italian place and building names ("Palacio do Planalto").
+_INNER_PARTICLES = frozenset({" do ", " da ", " dos ", " das ", " de ", " del ", " di "})
+
+
+def join_split_names(spans: Sequence[RawSpan], text: str) -> list[RawSpan]:
+    """A name the model cut in two is one: two people with only a space between them ("Luiz Inácio"
+    + "Lula da Silva"), a person ending in a name particle followed by a name ("Daniel arap" +
+    "Moi"), or two names joined by a Romance particle ("Palacio" + "do" + "Planalto")."""
+    joined: list[RawSpan] = []
+    for span in spans:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.label == "PERSON"
+            and text[previous.end : span.start] == " "
+            and previous.text[:1].isupper()
+            and span.text[:1].isupper()
+            and not previous.text.endswith(("'s", "’s"))  # "Civic Passion's Wong Yeung": two names
+            and (
+                span.label == "PERSON"
+                or (previous.text.split()[-1] in NAME_PARTICLES and span.label in ("ORG", "GPE", "NORP"))
+            )
+        ):
+            joined[-1] = RawSpan(previous.start, span.end, "PERSON", text[previous.start : span.end])
+        elif (
+            previous is not None
+            and previous.label in _JOINABLE
+            and span.label in _JOINABLE
+            and text[previous.end : span.start] in _INNER_PARTICLES
+            and previous.text[:1].isupper()
+            and span.text[:1].isupper()
+        ):
+            # "Palacio" + "do" + "Planalto", "Granja" + "do" + "Torto": one name, a place if either
+            # part was taken for one
+            places = {previous.label, span.label} & {"GPE", "LOC", "FAC"}
+            label = "GPE" if places else previous.label
+            joined[-1] = RawSpan(previous.start, span.end, label, text[previous.start : span.end])
+        else:
+            joined.append(span)
+    return joined
+
+
+def split_slashed(text: str, start: int) -> list[tuple[str, int]]:
+    """ "Newsmax / Zogby" → the two names with their offsets; any other name unchanged."""
+    if " / " not in text:
+        return [(text, start)]
+    parts: list[tuple[str, int]] = []
+    offset = start
+    for piece in text.split(" / "):
+        stripped = piece.strip()
+        if stripped:
+            parts.append((stripped, offset + piece.index(stripped)))
+        offset += len(piece) + 3
+    return parts
