@@ -137,6 +137,102 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_and_wait_seconds(pid: int) -> tuple[float, float]:
+    """CPU time and run-queue wait (runnable, no core free) of all of ``pid``'s threads so far, from
+    ``/proc/<pid>/task/*/schedstat`` (threads that exited earlier are not counted). (0, 0) when gone."""
+    cpu_ns = wait_ns = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0.0, 0.0
+    for task in tasks:
+        try:
+            fields = (task / "schedstat").read_text().split()
+            cpu_ns += int(fields[0])
+            wait_ns += int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return cpu_ns / 1e9, wait_ns / 1e9
+
+
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds of ``pid``'s live threads so far, summed by thread name with digits dropped
+    (``GC Thread#3`` and ``GC Thread#0`` are one group): which kind of work a JVM spends its CPU on."""
+    groups: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return groups
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        key = "".join(c for c in name if not c.isdigit()).strip(" #-_[]") or name
+        groups[key] = groups.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return groups
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far, summed over cores (``/proc/stat``;
+    iowait counts as idle, steal as busy)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    busy = sum(fields[:8]) - idle
+    tick = os.sysconf("SC_CLK_TCK")
+    return busy / tick, idle / tick
+
+
+@dataclass
+class CpuProfile:
+    """Where the machine's CPU went during one window: per named process CPU and run-queue wait
+    (seconds), and the whole machine's busy share. ``start()`` then ``stop()``."""
+
+    pids: dict[str, int]
+    wall_start: float = 0.0
+    start_values: dict[str, tuple[float, float]] = field(default_factory=dict)
+    start_threads: dict[str, dict[str, float]] = field(default_factory=dict)
+    machine_start: tuple[float, float] = (0.0, 0.0)
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.wall_start = time.perf_counter()
+        self.machine_start = machine_cpu_seconds()
+        self.start_values = {name: cpu_and_wait_seconds(pid) for name, pid in self.pids.items()}
+        self.start_threads = {name: thread_cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def stop(self) -> dict[str, Any]:
+        wall = time.perf_counter() - self.wall_start
+        busy, idle = machine_cpu_seconds()
+        busy -= self.machine_start[0]
+        idle -= self.machine_start[1]
+        per: dict[str, dict[str, Any]] = {}
+        for name, pid in self.pids.items():
+            cpu, wait = cpu_and_wait_seconds(pid)
+            cpu0, wait0 = self.start_values[name]
+            threads0 = self.start_threads[name]
+            threads = {k: round(v - threads0.get(k, 0.0), 2) for k, v in thread_cpu_seconds(pid).items()}
+            top = sorted(((v, k) for k, v in threads.items() if v >= 0.05), reverse=True)[:10]
+            per[name] = {
+                "cpu_s": round(cpu - cpu0, 2),
+                "cores": round((cpu - cpu0) / wall, 3),
+                "runqueue_wait_s": round(wait - wait0, 2),
+                "threads_cpu_s": {k: v for v, k in top},
+            }
+        tracked = sum(v["cpu_s"] for v in per.values())
+        self.result = {
+            "wall_s": round(wall, 2),
+            "machine_busy_cores": round(busy / wall, 2),
+            "machine_idle_cores": round(idle / wall, 2),
+            "untracked_cores": round(max(0.0, busy - tracked) / wall, 2),
+            "processes": per,
+        }
+        return self.result
+
+
 @dataclass
 class ProcessSampler:
     """Samples RSS (and the kernel's high-water mark) of named processes while a run goes on."""

@@ -97,6 +97,8 @@ class Env:
     es_url: str
     run_dir: Path
     service_env: dict[str, str] = field(default_factory=dict)  # e.g. tuning experiments
+    stack_pids: dict[str, int] = field(default_factory=dict)  # Kafka / ES processes, for the CPU profile
+    warm_articles: int = WARM_ARTICLES  # through the pipeline before the end-to-end clock starts
 
 
 def log_step(message: str) -> None:
@@ -495,20 +497,24 @@ async def measure_e2e(
         sampler = common.ProcessSampler(_pids(pipeline))
         sampler.start()
         # Warm-up: the first records through each stage (model caches, connections, assignments).
-        await _post_all(url, key, _payloads(articles, WARM_ARTICLES, f"{name}-warm"), WARM_ARTICLES, 1)
-        await _wait_count(es, alias, WARM_ARTICLES, 300)
+        warm = env.warm_articles
+        await _post_all(url, key, _payloads(articles, warm, f"{name}-warm"), min(warm, 50), 1)
+        await _wait_count(es, alias, warm, 300 + warm)
         payloads = _payloads(articles, count, f"{name}-run")
         load_before = common.load()
         cpu_before = {n: common.cpu_seconds(p) for n, p in sampler.pids.items()}
+        profile = common.CpuProfile({**sampler.pids, **env.stack_pids, "bench": os.getpid()})
+        profile.start()
         started = time.perf_counter()
         post_task = asyncio.create_task(_post_all(url, key, payloads, 50, 4))
-        timeline = await _wait_count(es, alias, WARM_ARTICLES + count, 120 + count * 2)
+        timeline = await _wait_count(es, alias, warm + count, 120 + count * 2)
         accepted_at = time.perf_counter()
         await post_task
         finished = timeline[-1][0]
+        result["cpu_profile"] = profile.stop()
         cpu = {n: round(common.cpu_seconds(p) - cpu_before[n], 1) for n, p in sampler.pids.items()}
-        t10 = _crossing(timeline, WARM_ARTICLES + 0.1 * count)
-        t90 = _crossing(timeline, WARM_ARTICLES + 0.9 * count)
+        t10 = _crossing(timeline, warm + 0.1 * count)
+        t90 = _crossing(timeline, warm + 0.9 * count)
         result.update(
             {
                 "seconds": round(finished - started, 2),
@@ -543,7 +549,7 @@ async def measure_e2e(
 
 
 def measure_cluster(
-    run_dir: Path, service_env: dict[str, str], articles: Sequence[common.BenchArticle], plan: Plan
+    run_dir: Path, single: Env, articles: Sequence[common.BenchArticle], plan: Plan
 ) -> dict[str, Any]:
     """End to end (1 enrichment replica) on a local 3 + 3 cluster, started here and stopped after."""
     cluster_dir = run_dir / "cluster"
@@ -556,7 +562,9 @@ def measure_cluster(
             endpoints.kafka_bootstrap,
             endpoints.elasticsearch_url,
             run_dir,
-            {**service_env, **cluster.replication_env(3, 3)},
+            {**cluster.replication_env(3, 3), **single.service_env},  # experiments may override
+            {n: node["pid"] for n, node in endpoints.nodes.items() if node["pid"]},
+            single.warm_articles,
         )
         result: dict[str, Any] = asyncio.run(measure_e2e(env, articles, 1, plan.e2e_articles))
     finally:
@@ -584,6 +592,16 @@ def _loads(value: Any) -> str:
             else f"{value[0]:.1f}"
         )
     return f"{value:.1f}" if isinstance(value, int | float) else ""
+
+
+def _stack_cpu(e2e: dict[str, Any]) -> tuple[float, float, float]:
+    """CPU ms per article of all Kafka and all Elasticsearch processes in an end-to-end run, and the
+    cores used by processes outside the run (other work on the machine)."""
+    profile = e2e["cpu_profile"]
+    kafka = sum(v["cpu_s"] for n, v in profile["processes"].items() if n.startswith("kafka"))
+    elastic = sum(v["cpu_s"] for n, v in profile["processes"].items() if n.startswith(("es-", "elastic")))
+    per = 1000 / e2e["articles"]
+    return kafka * per, elastic * per, profile["untracked_cores"]
 
 
 def table(results: dict[str, Any]) -> str:
@@ -692,6 +710,13 @@ def table(results: dict[str, Any]) -> str:
     if on_cluster and "articles_per_s" in on_cluster:
         rate = on_cluster["articles_per_s"]
         ratio = f"{rate / one['articles_per_s']:.2f} × single node (goal ≥ 0.8)" if one else ""
+        if one and "cpu_profile" in one and "cpu_profile" in on_cluster:
+            before, after = _stack_cpu(one), _stack_cpu(on_cluster)
+            ratio += (
+                f"; CPU ms/article single → cluster: Kafka {before[0]:.1f} → {after[0]:.1f}, "
+                f"Elasticsearch {before[1]:.1f} → {after[1]:.1f}; other work on the machine "
+                f"{before[2]:.2f} → {after[2]:.2f} cores"
+            )
         rows.append(
             (
                 f"end to end on a cluster: 3 brokers (RF 3, min ISR 2, acks=all), 3 ES nodes "
@@ -788,7 +813,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep-run-dir", action="store_true", help="keep logs and stack data afterwards")
     parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
                         help="update docs/benchmarks.md (default: on for a full run)")  # fmt: skip
-    parser.add_argument("--only", help="comma-separated phases: nlp,worker,ingest,indexer,e2e,cluster")
+    parser.add_argument(
+        "--only",
+        help="comma-separated phases: nlp,worker,ingest,indexer,e2e,cluster "
+        "(e2e1: only the 1-replica end-to-end throughput, for cluster comparisons)",
+    )
+    parser.add_argument(
+        "--warm-articles",
+        type=int,
+        default=WARM_ARTICLES,
+        help=f"articles through each end-to-end pipeline before its clock starts (default {WARM_ARTICLES})",
+    )
     parser.add_argument("--results", type=Path, help="results JSON (default bench/results/latest.json)")
     parser.add_argument(
         "--service-env",
@@ -824,9 +859,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if own_stack:
             log_step(f"starting Kafka + Elasticsearch in {run_dir}/stack")
             endpoints = start_stack(run_dir / "stack")
-            env = Env(endpoints.kafka_bootstrap, endpoints.elasticsearch_url, run_dir, service_env)
+            stack_pids = {"kafka": endpoints.kafka_pid, "elasticsearch": endpoints.elasticsearch_pid}
+            env = Env(
+                endpoints.kafka_bootstrap,
+                endpoints.elasticsearch_url,
+                run_dir,
+                service_env,
+                {n: p for n, p in stack_pids.items() if p},
+                args.warm_articles,
+            )
         else:
-            env = Env(args.bootstrap, args.es_url, run_dir, service_env)
+            env = Env(args.bootstrap, args.es_url, run_dir, service_env, warm_articles=args.warm_articles)
         results["stack"] = {"kafka": env.kafka_bootstrap, "elasticsearch": env.es_url, "own": own_stack}
         articles = common.corpus(max(plan.e2e_articles, 200), "e2e")
         enriched: list[EnrichedArticle] = []
@@ -844,11 +887,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["indexer"] = _phase(
                 results, "indexer", _run(lambda: measure_indexer(env, plan, enriched))
             )
-        if "e2e" in phases:
-            latency = (plan.latency_articles, plan.latency_load)
+        if "e2e" in phases or "e2e1" in phases:
+            latency = (plan.latency_articles, plan.latency_load) if "e2e" in phases else None
             results["e2e_1"] = _phase(
                 results, "e2e_1", _run(lambda: measure_e2e(env, articles, 1, plan.e2e_articles, latency))
             )
+        if "e2e" in phases:
             results["e2e_2"] = _phase(
                 results, "e2e_2", _run(lambda: measure_e2e(env, articles, 2, plan.e2e_articles))
             )
@@ -857,7 +901,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log_step("stopping Kafka + Elasticsearch before the cluster")
                 stop_stack(run_dir / "stack")
             results["e2e_cluster"] = _phase(
-                results, "e2e_cluster", lambda: measure_cluster(run_dir, service_env, articles, plan)
+                results, "e2e_cluster", lambda: measure_cluster(run_dir, env, articles, plan)
             )
         ok = not results.get("errors")
     finally:

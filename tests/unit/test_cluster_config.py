@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.kafka import topic_specs
+from newsflow.local.stack import cluster
 from newsflow.local.stack import elasticsearch as es
 from newsflow.local.stack import kafka as kf
 from newsflow.local.stack.cluster import ClusterConfig, replication_env
@@ -108,3 +109,46 @@ def test_cluster_config_names_and_lists() -> None:
     assert config.index_of("kafka-3") == ("kafka", 2)
     with pytest.raises(StackError, match="no node 'es-3'"):
         config.index_of("es-3")
+
+
+def test_broker_tuning_replaces_and_adds_settings(tmp_path: Path) -> None:
+    quorum = kf.Quorum(node_id=1, controller_ports=(7001, 7002, 7003))
+    tuning = {"num.io.threads": "2", "num.replica.fetchers": "1"}
+    props = _props(kf.server_properties(kf.KafkaLayout(tmp_path), 9092, 7001, quorum, tuning))
+    assert props["num.io.threads"] == "2"
+    assert props["num.replica.fetchers"] == "1"
+    assert props["min.insync.replicas"] == "2"  # the guarantees are not part of the tuning
+    plain = _props(kf.server_properties(kf.KafkaLayout(tmp_path), 9092, 7001, quorum))
+    assert plain["num.io.threads"] == "4"
+
+
+def test_es_node_tuning_is_written(tmp_path: Path) -> None:
+    peers = es.Peers("es-1", ("es-1", "es-2"), (9301, 9302))
+    node = es.elasticsearch_yml(es.EsLayout(tmp_path), 9201, 9301, "c", peers, {"node.processors": "1"})
+    assert 'node.processors: "1"' in node
+    assert "node.processors" not in es.elasticsearch_yml(es.EsLayout(tmp_path), 9201, 9301, "c", peers)
+
+
+def test_cluster_tuning_defaults_and_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS",
+        "NEWSFLOW_CLUSTER_ES_JVM_OPTS",
+        "NEWSFLOW_CLUSTER_KAFKA_PROPERTIES",
+        "NEWSFLOW_CLUSTER_ES_SETTINGS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert cluster.kafka_jvm_options() == cluster.KAFKA_JVM_OPTIONS
+    assert cluster.es_jvm_options() == cluster.ES_JVM_OPTIONS
+    assert cluster.kafka_tuning() == cluster.KAFKA_TUNING
+    assert cluster.es_tuning() == cluster.ES_TUNING
+    monkeypatch.setenv("NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS", "-XX:ActiveProcessorCount=1  -XX:+UseSerialGC")
+    monkeypatch.setenv("NEWSFLOW_CLUSTER_ES_JVM_OPTS", "")
+    monkeypatch.setenv("NEWSFLOW_CLUSTER_KAFKA_PROPERTIES", "num.io.threads=2, background.threads=2")
+    monkeypatch.setenv("NEWSFLOW_CLUSTER_ES_SETTINGS", "")
+    assert cluster.kafka_jvm_options() == ("-XX:ActiveProcessorCount=1", "-XX:+UseSerialGC")
+    assert cluster.es_jvm_options() == ()
+    assert cluster.kafka_tuning() == {"num.io.threads": "2", "background.threads": "2"}
+    assert cluster.es_tuning() == {}
+    monkeypatch.setenv("NEWSFLOW_CLUSTER_ES_SETTINGS", "node.processors")
+    with pytest.raises(StackError, match="key=value"):
+        cluster.es_tuning()

@@ -50,6 +50,49 @@ MAX_NODES = 9
 #: NEWSFLOW_ES_HEAP): three of each plus the services stay well under 12 GB (docs/local-stack.md).
 KAFKA_HEAP = "384m"
 ES_HEAP = "512m"
+#: What a cluster node adds to the single node's configuration to share two cores with five other
+#: JVMs and the services (docs/benchmarks.md, "Cluster tuning": each earned its place by measurement).
+#: Each is replaced, for experiments, by an environment variable: NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS and
+#: NEWSFLOW_CLUSTER_ES_JVM_OPTS (space-separated), NEWSFLOW_CLUSTER_KAFKA_PROPERTIES and
+#: NEWSFLOW_CLUSTER_ES_SETTINGS (comma-separated key=value); set empty, they turn the tuning off.
+#: The JIT: C1 only (``-XX:TieredStopAtLevel=1``). With C2 the six fresh JVMs spent more CPU compiling
+#: than working during the benchmark (ES nodes ~7 s of ~11 s each, brokers ~2 s of ~5 s);
+#: cluster CPU per article for Kafka + ES fell from 61–88 to 20–30 ms (docs/benchmarks.md).
+KAFKA_JVM_OPTIONS: tuple[str, ...] = ("-XX:TieredStopAtLevel=1",)
+ES_JVM_OPTIONS: tuple[str, ...] = ("-XX:TieredStopAtLevel=1",)
+KAFKA_TUNING: dict[str, str] = {}
+ES_TUNING: dict[str, str] = {}
+
+
+def _env_options(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = os.environ.get(name)
+    return default if value is None else tuple(value.split())
+
+
+def _env_settings(name: str, default: dict[str, str]) -> dict[str, str]:
+    value = os.environ.get(name)
+    if value is None:
+        return dict(default)
+    pairs = [item.split("=", 1) for item in value.split(",") if item.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise StackError(f"{name}: expected key=value[,key=value...], got {value!r}")
+    return {key.strip(): val.strip() for key, val in pairs}
+
+
+def kafka_jvm_options() -> tuple[str, ...]:
+    return _env_options("NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS", KAFKA_JVM_OPTIONS)
+
+
+def es_jvm_options() -> tuple[str, ...]:
+    return _env_options("NEWSFLOW_CLUSTER_ES_JVM_OPTS", ES_JVM_OPTIONS)
+
+
+def kafka_tuning() -> dict[str, str]:
+    return _env_settings("NEWSFLOW_CLUSTER_KAFKA_PROPERTIES", KAFKA_TUNING)
+
+
+def es_tuning() -> dict[str, str]:
+    return _env_settings("NEWSFLOW_CLUSTER_ES_SETTINGS", ES_TUNING)
 
 
 @dataclass
@@ -225,7 +268,11 @@ def _start_kafka_nodes(
         _check_port(config.kafka_controller_ports[i], f"{name} controller")
         quorum = kf.Quorum(node_id=i + 1, controller_ports=tuple(config.kafka_controller_ports))
         kf.write_config(
-            kf.KafkaLayout(run_dir / name), config.kafka_ports[i], config.kafka_controller_ports[i], quorum
+            kf.KafkaLayout(run_dir / name),
+            config.kafka_ports[i],
+            config.kafka_controller_ports[i],
+            quorum,
+            kafka_tuning(),
         )
     # Formatting is a JVM of its own per node (~6 s here): all of them at once.
     with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="format") as pool:
@@ -246,7 +293,9 @@ def _start_kafka_nodes(
     started: list[str] = []
     for name in names:
         layout = kf.KafkaLayout(run_dir / name)
-        pid = kf.launch(dist, java, layout, run_dir, heap=heap, component=name)
+        pid = kf.launch(
+            dist, java, layout, run_dir, heap=heap, component=name, jvm_options=kafka_jvm_options()
+        )
         state[name] = ComponentState(
             pid=pid, version=dist.version, java_home=str(java.home), started_at=time.time()
         )
@@ -286,6 +335,7 @@ def _start_es_nodes(
             transport_port=config.es_transport_ports[i],
             cluster_name=config.es_cluster_name,
             peers=peers,
+            tuning=es_tuning(),
         )
         es.check_access(dist, layout, owner)
     pids: dict[str, int] = {}
@@ -302,6 +352,7 @@ def _start_es_nodes(
                 deadline=deadline,
                 heap=heap,
                 component=name,
+                jvm_options=es_jvm_options(),
             )
         except BaseException as exc:  # reported below, after every launcher returned
             errors[name] = exc

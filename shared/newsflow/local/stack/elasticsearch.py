@@ -18,6 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,10 +117,16 @@ class Peers:
 
 
 def elasticsearch_yml(
-    layout: EsLayout, port: int, transport_port: int, cluster_name: str, peers: Peers | None = None
+    layout: EsLayout,
+    port: int,
+    transport_port: int,
+    cluster_name: str,
+    peers: Peers | None = None,
+    tuning: Mapping[str, Any] | None = None,
 ) -> str:
     """The single node (``peers`` None: ``discovery.type: single-node``) or one node of a cluster whose
-    nodes are all master-eligible data nodes, discovering each other on their transport ports."""
+    nodes are all master-eligible data nodes, discovering each other on their transport ports.
+    ``tuning``: settings that replace or add to these (a cluster node's ``node.processors``)."""
     discovery: dict[str, Any] = (
         {
             "node.name": peers.node_name,
@@ -144,6 +151,7 @@ def elasticsearch_yml(
         "cluster.routing.allocation.disk.watermark.high": "98%",
         "cluster.routing.allocation.disk.watermark.flood_stage": "99%",
         "action.destructive_requires_name": False,
+        **(tuning or {}),
     }
     lines = ["# Written by newsflow.local.stack; rewritten on every start."]
     lines += [f"{k}: {json.dumps(v)}" for k, v in settings.items()]
@@ -168,6 +176,7 @@ def prepare(
     transport_port: int,
     cluster_name: str,
     peers: Peers | None = None,
+    tuning: Mapping[str, Any] | None = None,
 ) -> None:
     """Create config/data/logs/tmp (config copied from the distribution once), hand them to ``owner``."""
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -177,7 +186,7 @@ def prepare(
     for directory in (layout.data, layout.logs, layout.tmp, layout.config / "jvm.options.d"):
         directory.mkdir(parents=True, exist_ok=True)
     (layout.config / "elasticsearch.yml").write_text(
-        elasticsearch_yml(layout, port, transport_port, cluster_name, peers), encoding="utf-8"
+        elasticsearch_yml(layout, port, transport_port, cluster_name, peers, tuning), encoding="utf-8"
     )
     layout.pidfile.unlink(missing_ok=True)
     _chown_tree(layout.root, owner)
@@ -210,13 +219,21 @@ def _runuser() -> str:
     return found
 
 
-def _es_env(java: JavaInstall, layout: EsLayout, run_dir: Path, heap: str, component: str) -> dict[str, str]:
+def _es_env(
+    java: JavaInstall,
+    layout: EsLayout,
+    run_dir: Path,
+    heap: str,
+    component: str,
+    jvm_options: Sequence[str] = (),
+) -> dict[str, str]:
+    options = [f"-Xms{heap}", f"-Xmx{heap}", *jvm_options, *processes.marker_args(run_dir, component)]
     return {
         "PATH": _SAFE_PATH,
         "HOME": str(layout.root),
         "LANG": "C.UTF-8",
         "ES_JAVA_HOME": str(java.home),
-        "ES_JAVA_OPTS": " ".join([f"-Xms{heap}", f"-Xmx{heap}", *processes.marker_args(run_dir, component)]),
+        "ES_JAVA_OPTS": " ".join(options),
         "ES_PATH_CONF": str(layout.config),
         "ES_TMPDIR": str(layout.tmp),
     }
@@ -232,13 +249,15 @@ def launch(
     deadline: float,
     heap: str = "512m",
     component: str = COMPONENT,
+    jvm_options: Sequence[str] = (),
 ) -> int:
     """Start the node daemonized (``-d``) and return the server JVM's pid (from ``-p PIDFILE``).
+    ``jvm_options`` go to ``ES_JAVA_OPTS`` (after the distribution's ``jvm.options``).
 
     The launcher (``bin/elasticsearch -d``) returns once the node has started, or fails.
     ``component`` names it in its marker (``elasticsearch``, or ``es-N`` for a cluster's node N).
     """
-    env = _es_env(java, layout, run_dir, heap, component)
+    env = _es_env(java, layout, run_dir, heap, component, jvm_options)
     es_cmd = [str(dist.home / "bin" / "elasticsearch"), "-d", "-p", str(layout.pidfile)]
     if owner.name is not None:
         cmd = [

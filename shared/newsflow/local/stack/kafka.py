@@ -12,6 +12,7 @@ import os
 import subprocess
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,10 +90,15 @@ class Quorum:
 
 
 def server_properties(
-    layout: KafkaLayout, port: int, controller_port: int, quorum: Quorum | None = None
+    layout: KafkaLayout,
+    port: int,
+    controller_port: int,
+    quorum: Quorum | None = None,
+    tuning: Mapping[str, str] | None = None,
 ) -> str:
     """One node's configuration: the single combined node (``quorum`` None, dynamic quorum of one) or
-    node ``quorum.node_id`` of a static quorum where every node is broker and controller."""
+    node ``quorum.node_id`` of a static quorum where every node is broker and controller.
+    ``tuning``: settings that replace or add to the defaults (a cluster's thread counts)."""
     rf = quorum.replication if quorum else 1
     isr = max(1, rf - 1)
     settings = {
@@ -128,6 +134,7 @@ def server_properties(
         "num.recovery.threads.per.data.dir": "1",
         "log.retention.hours": "168",
         "log.segment.bytes": str(256 * 1024 * 1024),
+        **(tuning or {}),
     }
     lines = [
         "# Written by newsflow.local.stack; rewritten on every start.",
@@ -169,21 +176,35 @@ logger.authorizer.level = warn
 """
 
 
-def write_config(layout: KafkaLayout, port: int, controller_port: int, quorum: Quorum | None = None) -> None:
+def write_config(
+    layout: KafkaLayout,
+    port: int,
+    controller_port: int,
+    quorum: Quorum | None = None,
+    tuning: Mapping[str, str] | None = None,
+) -> None:
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.logs.mkdir(parents=True, exist_ok=True)
-    layout.config.write_text(server_properties(layout, port, controller_port, quorum), encoding="utf-8")
+    layout.config.write_text(
+        server_properties(layout, port, controller_port, quorum, tuning), encoding="utf-8"
+    )
     layout.log4j_config.write_text(log4j2_properties(layout), encoding="utf-8")
 
 
 def _jvm_args(
-    dist: KafkaDistribution, layout: KafkaLayout, run_dir: Path, heap: str, component: str
+    dist: KafkaDistribution,
+    layout: KafkaLayout,
+    run_dir: Path,
+    heap: str,
+    component: str,
+    jvm_options: Sequence[str] = (),
 ) -> list[str]:
     return [
         f"-Xms{heap}",
         f"-Xmx{heap}",
         "-XX:+UseG1GC",
         "-XX:MaxGCPauseMillis=20",
+        *jvm_options,  # after the defaults: a later flag wins (e.g. -XX:-UseG1GC -XX:+UseSerialGC)
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={layout.log4j_config}",
         f"-Dkafka.logs.dir={layout.logs}",
@@ -238,10 +259,13 @@ def launch(
     *,
     heap: str = "512m",
     component: str = COMPONENT,
+    jvm_options: Sequence[str] = (),
 ) -> int:
     """Start the broker process detached; returns its pid (the JVM itself). ``component`` names it in
-    its marker (``kafka``, or ``kafka-N`` for a cluster's node N)."""
-    cmd = [str(java.java), *_jvm_args(dist, layout, run_dir, heap, component), MAIN_CLASS, str(layout.config)]
+    its marker (``kafka``, or ``kafka-N`` for a cluster's node N); ``jvm_options`` come after the
+    defaults."""
+    args = _jvm_args(dist, layout, run_dir, heap, component, jvm_options)
+    cmd = [str(java.java), *args, MAIN_CLASS, str(layout.config)]
     env = dict(os.environ)
     env.pop("JAVA_TOOL_OPTIONS", None)
     env.pop("KAFKA_OPTS", None)
