@@ -96,6 +96,11 @@ def test_own_outlet_stays_out_of_the_organisation_facet_and_names_are_suggested_
     assert "Reuters" in doc["entity_names"]  # still searchable and in `entities`
     suggested = {entry["input"][0]: entry for entry in doc["entity_suggest"]}
     assert "Reuters" not in suggested
+    # whatever type the model gives the outlet's name, it stays out of the facets
+    as_place = Entity(name="Reuters", type="place", label="GPE", mentions=1, salience=0.1)
+    placed = article.enrichment.model_copy(update={"entities": (*article.enrichment.entities, as_place)})
+    doc_placed = to_document(article.model_copy(update={"enrichment": placed}))
+    assert "Reuters" not in doc_placed["entities_by_type"].get("place", [])
     assert suggested["European Commission"] == {
         "input": ["European Commission"],
         "weight": 1,

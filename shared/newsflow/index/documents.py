@@ -77,7 +77,7 @@ CONFIDENT_TOPIC_SCORE = 0.3
 
 
 def is_own_outlet(name: str, source: str) -> bool:
-    """Whether an organisation name is the article's own outlet ("Harbor Times" for ``harbor-times``)."""
+    """Whether an entity's name is the article's own outlet ("Harbor Times" for ``harbor-times``)."""
     slug = _NOT_SLUG.sub("-", name.casefold()).strip("-")
     source = source.casefold()
     return slug in (source, source.removeprefix("the-")) or f"the-{slug}" == source
@@ -106,8 +106,10 @@ def to_document(
     for entity in enrichment.entities:
         if entity.type not in ENTITY_TYPES:
             continue  # a newer enrichment's type: in entities and entity_names, no field of its own yet
-        if entity.type == "organization" and is_own_outlet(entity.name, article.source):
-            continue  # every article of an outlet names it: it would top the organisation facet
+        if is_own_outlet(entity.name, article.source):
+            # every article of an outlet names it: it would top a facet, whatever type the model
+            # gives it (en_core_web_md tags "Metro Wire" a place on the seeds)
+            continue
         names = by_type.setdefault(entity.type, [])
         if entity.name not in names:
             names.append(entity.name)
