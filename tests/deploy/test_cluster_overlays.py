@@ -1,7 +1,8 @@
 """The replicated layout as deployment overlays, offline: docker-compose.cluster.yml over
 docker-compose.yml (three KRaft brokers, three Elasticsearch nodes) and deploy/overlays/cluster —
 both carry the settings the local cluster gives its services (``replication_env(3, 3)``: RF 3, min
-ISR 2, index replicas 1, three shards), and the code accepts every variable they set.
+ISR 2, index replicas 1, one shard per index as on a single node), and the code accepts every
+variable they set.
 
 The compose files are merged by ``docker compose -f a -f b config`` when the compose plugin is
 installed, else the way it merges these keys (mappings key by key, the override's scalars and lists

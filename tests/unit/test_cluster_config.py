@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.kafka import topic_specs
-from newsflow.local.stack import cluster
+from newsflow.local.stack import cluster, jvm_tuning
 from newsflow.local.stack import elasticsearch as es
 from newsflow.local.stack import kafka as kf
 from newsflow.local.stack.cluster import ClusterConfig, replication_env
@@ -83,7 +83,7 @@ def test_topic_settings_from_the_environment_carry_min_isr(monkeypatch: pytest.M
     assert {s.replication_factor for s in specs} == {3}
     assert {s.config["min.insync.replicas"] for s in specs} == {"2"}
     es_settings = ElasticsearchSettings()
-    assert (es_settings.replicas, es_settings.shards) == (1, 3)
+    assert (es_settings.replicas, es_settings.shards) == (1, 1)
 
 
 def test_default_topics_leave_min_isr_to_the_broker() -> None:
@@ -131,6 +131,8 @@ def test_es_node_tuning_is_written(tmp_path: Path) -> None:
 
 def test_cluster_tuning_defaults_and_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
+        "NEWSFLOW_KAFKA_JVM_OPTS",
+        "NEWSFLOW_ES_JVM_OPTS",
         "NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS",
         "NEWSFLOW_CLUSTER_ES_JVM_OPTS",
         "NEWSFLOW_CLUSTER_KAFKA_PROPERTIES",
@@ -152,3 +154,22 @@ def test_cluster_tuning_defaults_and_environment_overrides(monkeypatch: pytest.M
     monkeypatch.setenv("NEWSFLOW_CLUSTER_ES_SETTINGS", "node.processors")
     with pytest.raises(StackError, match="key=value"):
         cluster.es_tuning()
+
+
+def test_single_node_and_cluster_share_the_jvm_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The single node and a cluster's nodes get the same JVM options by default (a fair comparison);
+    NEWSFLOW_{KAFKA,ES}_JVM_OPTS change both, the NEWSFLOW_CLUSTER_* variables only the cluster's."""
+    for name in (
+        "NEWSFLOW_KAFKA_JVM_OPTS",
+        "NEWSFLOW_ES_JVM_OPTS",
+        "NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS",
+        "NEWSFLOW_CLUSTER_ES_JVM_OPTS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert jvm_tuning.kafka_jvm_options() == cluster.kafka_jvm_options() == ("-XX:TieredStopAtLevel=1",)
+    assert jvm_tuning.es_jvm_options() == cluster.es_jvm_options() == ("-XX:TieredStopAtLevel=1",)
+    monkeypatch.setenv("NEWSFLOW_ES_JVM_OPTS", "")
+    assert jvm_tuning.es_jvm_options() == cluster.es_jvm_options() == ()
+    monkeypatch.setenv("NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS", "-XX:+UseSerialGC")
+    assert jvm_tuning.kafka_jvm_options() == ("-XX:TieredStopAtLevel=1",)
+    assert cluster.kafka_jvm_options() == ("-XX:+UseSerialGC",)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.local import processes
-from newsflow.local.stack import analysis_plugin, artifacts, jdk
+from newsflow.local.stack import analysis_plugin, artifacts, jdk, jvm_tuning
 from newsflow.local.stack import elasticsearch as es
 from newsflow.local.stack import kafka as kf
 from newsflow.local.stack.manager import (
@@ -50,23 +50,15 @@ MAX_NODES = 9
 #: NEWSFLOW_ES_HEAP): three of each plus the services stay well under 12 GB (docs/local-stack.md).
 KAFKA_HEAP = "384m"
 ES_HEAP = "512m"
-#: What a cluster node adds to the single node's configuration to share two cores with five other
-#: JVMs and the services (docs/benchmarks.md, "Cluster tuning": each earned its place by measurement).
-#: Each is replaced, for experiments, by an environment variable: NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS and
-#: NEWSFLOW_CLUSTER_ES_JVM_OPTS (space-separated), NEWSFLOW_CLUSTER_KAFKA_PROPERTIES and
-#: NEWSFLOW_CLUSTER_ES_SETTINGS (comma-separated key=value); set empty, they turn the tuning off.
-#: The JIT: C1 only (``-XX:TieredStopAtLevel=1``). With C2 the six fresh JVMs spent more CPU compiling
-#: than working during the benchmark (ES nodes ~7 s of ~11 s each, brokers ~2 s of ~5 s);
-#: cluster CPU per article for Kafka + ES fell from 61–88 to 20–30 ms (docs/benchmarks.md).
-KAFKA_JVM_OPTIONS: tuple[str, ...] = ("-XX:TieredStopAtLevel=1",)
-ES_JVM_OPTIONS: tuple[str, ...] = ("-XX:TieredStopAtLevel=1",)
+#: What a cluster node adds to the single node's configuration (docs/benchmarks.md, "Cluster tuning":
+#: each must earn its place by measurement; none does today). Each is replaced, for experiments, by an
+#: environment variable: NEWSFLOW_CLUSTER_KAFKA_PROPERTIES and NEWSFLOW_CLUSTER_ES_SETTINGS
+#: (comma-separated key=value). The JVM options (C1 JIT only) are the single node's too:
+#: :mod:`newsflow.local.stack.jvm_tuning`.
+KAFKA_JVM_OPTIONS = jvm_tuning.KAFKA_JVM_OPTIONS
+ES_JVM_OPTIONS = jvm_tuning.ES_JVM_OPTIONS
 KAFKA_TUNING: dict[str, str] = {}
 ES_TUNING: dict[str, str] = {}
-
-
-def _env_options(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value = os.environ.get(name)
-    return default if value is None else tuple(value.split())
 
 
 def _env_settings(name: str, default: dict[str, str]) -> dict[str, str]:
@@ -80,11 +72,11 @@ def _env_settings(name: str, default: dict[str, str]) -> dict[str, str]:
 
 
 def kafka_jvm_options() -> tuple[str, ...]:
-    return _env_options("NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS", KAFKA_JVM_OPTIONS)
+    return jvm_tuning.kafka_jvm_options(cluster=True)
 
 
 def es_jvm_options() -> tuple[str, ...]:
-    return _env_options("NEWSFLOW_CLUSTER_ES_JVM_OPTS", ES_JVM_OPTIONS)
+    return jvm_tuning.es_jvm_options(cluster=True)
 
 
 def kafka_tuning() -> dict[str, str]:
@@ -149,7 +141,12 @@ class ClusterEndpoints(StackEndpoints):
 def replication_env(brokers: int, es_nodes: int) -> dict[str, str]:
     """The settings (environment variables) of every service on a cluster of this shape: topics
     replicated min(3, brokers) times with a min ISR of one less (2 of 3), one replica of every
-    index shard when there are two Elasticsearch nodes or more. Empty for the single node."""
+    index shard when there are two Elasticsearch nodes or more. Empty for the single node.
+
+    The shard count is not the cluster's business: it stays the archive plan's one primary per
+    index (``NEWSFLOW_ES_SHARDS``, docs/index-and-search.md, "Shard sizing"): a 30 GB shard holds
+    ~4.8 M articles, the rollover adds indices, and each index's primary and replica land on two of
+    the nodes. More primaries only pay when one index must take writes faster than one shard can."""
     env: dict[str, str] = {}
     rf = min(3, brokers)
     if rf > 1:
@@ -157,7 +154,6 @@ def replication_env(brokers: int, es_nodes: int) -> dict[str, str]:
         env["NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS"] = str(rf - 1)
     if es_nodes > 1:
         env["NEWSFLOW_ES_REPLICAS"] = "1"
-        env["NEWSFLOW_ES_SHARDS"] = str(min(3, es_nodes))
     return env
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from newsflow.local import processes
-from newsflow.local.stack import analysis_plugin, artifacts, jdk
+from newsflow.local.stack import analysis_plugin, artifacts, jdk, jvm_tuning
 from newsflow.local.stack import elasticsearch as es
 from newsflow.local.stack import kafka as kf
 
@@ -272,7 +272,12 @@ def _start_components(
             kf.write_config(kafka_layout, config.kafka_port, config.kafka_controller_port)
             kf.format_storage(dist, java, kafka_layout, run_dir, config.kafka_cluster_id)
             pid = kf.launch(
-                dist, java, kafka_layout, run_dir, heap=os.environ.get("NEWSFLOW_KAFKA_HEAP", "512m")
+                dist,
+                java,
+                kafka_layout,
+                run_dir,
+                heap=os.environ.get("NEWSFLOW_KAFKA_HEAP", "512m"),
+                jvm_options=jvm_tuning.kafka_jvm_options(),
             )
             state.kafka = ComponentState(
                 pid=pid, version=dist.version, java_home=str(java.home), started_at=time.time()
@@ -309,6 +314,7 @@ def _start_components(
                 run_dir,
                 deadline=deadline,
                 heap=os.environ.get("NEWSFLOW_ES_HEAP", "512m"),
+                jvm_options=jvm_tuning.es_jvm_options(),
             )
             state.elasticsearch = ComponentState(
                 pid=es_pid,
