@@ -25,7 +25,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from elasticsearch import AsyncElasticsearch
 
 from newsflow.local.processes import pid_alive
-from newsflow.local.stack import StackEndpoints
+from newsflow.local.stack import StackEndpoints, jvm_tuning
 from newsflow.local.stack.manager import STATE_FILE
 from tests.support.stack import LocalStackControl, StackControl
 
@@ -165,6 +165,43 @@ def test_status_cli_json(local_stack_control: LocalStackControl, stack_endpoints
     assert status["kafka"]["alive"] is True
     assert status["elasticsearch"]["url"] == stack_endpoints.elasticsearch_url
     assert status["elasticsearch"]["alive"] is True
+
+
+def _cmdlines(pid: int) -> list[list[str]]:
+    """The command lines of ``pid`` and every process below it (the Elasticsearch launcher starts
+    the server JVM as a child)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            found.append(Path(f"/proc/{current}/cmdline").read_bytes().decode(errors="replace").split("\0"))
+        except OSError:
+            continue
+        todo.extend(children.get(current, []))
+    return found
+
+
+@pytest.mark.local_stack_only
+def test_local_jvms_run_the_shared_jvm_options(stack_control: StackControl) -> None:
+    """The single node's broker and node get the same JVM options as a cluster's (C1 JIT only by
+    default): the benchmark compares the two on equal settings."""
+    endpoints = stack_control.ensure_up()
+    assert endpoints.kafka_pid is not None and endpoints.elasticsearch_pid is not None
+    for pid, wanted in (
+        (endpoints.kafka_pid, jvm_tuning.kafka_jvm_options()),
+        (endpoints.elasticsearch_pid, jvm_tuning.es_jvm_options()),
+    ):
+        jvms = [args for args in _cmdlines(pid) if any(a.endswith("java") for a in args[:1])]
+        assert jvms, f"no JVM at or below pid {pid}"
+        assert any(all(option in args for option in wanted) for args in jvms), (pid, wanted, jvms)
 
 
 async def test_restart_kafka_only_keeps_port_and_data(
