@@ -99,7 +99,11 @@ def make_example(
         if not taken.intersection(range(span.start, span.end)):
             clean_ents.append(span)
             taken.update(range(span.start, span.end))
-    clean_missing = [s for s in missing if not taken.intersection(range(s.start, s.end))]
+    clean_missing = []
+    for span in missing:
+        if not taken.intersection(range(span.start, span.end)):
+            clean_missing.append(span)
+            taken.update(range(span.start, span.end))
     reference.set_ents(clean_ents, missing=clean_missing, default="outside")
     return Example(nlp.make_doc(text), reference), len(off)
 
@@ -109,7 +113,11 @@ def annotated_f(nlp: Language, examples: Sequence[Example]) -> tuple[float, dict
     tp = fp = fn = 0
     per: dict[str, list[int]] = {}
     for example, doc in zip(examples, nlp.pipe(e.reference.text for e in examples), strict=True):
-        gold = {(e.start_char, e.end_char, e.label_) for e in example.reference.ents if e.label_ in ANNOTATED_LABELS}
+        gold = {
+            (e.start_char, e.end_char, e.label_)
+            for e in example.reference.ents
+            if e.label_ in ANNOTATED_LABELS
+        }
         pred = {(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in ANNOTATED_LABELS}
         tp += len(gold & pred)
         fp += len(pred - gold)

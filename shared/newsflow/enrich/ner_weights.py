@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.pipeline import EntityRecognizer
 
 from newsflow.enrich.nlp import cached_nlp, load_nlp, model_installed, model_version
 from newsflow.enrich.settings import EnrichmentSettings
@@ -59,8 +60,11 @@ def apply_tuned_ner(nlp: Language, path: Path, sha256: str) -> Language:
     version = model_version(nlp)
     if version != BASE_MODEL:
         raise TunedNerError(f"tuned NER weights are for {BASE_MODEL}, not {version}")
+    ner = nlp.get_pipe("ner")
+    if not isinstance(ner, EntityRecognizer):
+        raise TunedNerError(f"{version} has no trainable ner component")
     data = read_checked(path, sha256)
-    nlp.get_pipe("ner").from_bytes(data, exclude=["vocab"])
+    ner.from_bytes(data, exclude=["vocab"])
     nlp.meta["version"] = f"{nlp.meta.get('version', '0')}+ner-{sha256.lower()[:12]}"
     log.info("tuned NER weights loaded file=%s sha256=%s", path, sha256.lower())
     return nlp
