@@ -8,8 +8,11 @@ shared machine is noise). Then, for each model, a fresh process that loads the e
 replica does (topics on, French loaded on its first article) and enriches the 250 seed articles:
 its peak RSS.
 
-Usage: .venv/bin/python bench/bench_ner_models.py [--models en_core_web_sm en_core_web_md]
-       [--articles 300] [--rounds 3]
+A model named ``<name>+tuned`` is that model with the tuned NER weights (``NEWSFLOW_ENRICH_TUNED_NER``,
+newsflow/enrich/ner_weights.py) in both (a) and (b); a plain name runs the published model.
+
+Usage: .venv/bin/python bench/bench_ner_models.py
+       [--models en_core_web_sm en_core_web_md en_core_web_md+tuned] [--articles 300] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -27,16 +30,23 @@ sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_enrichment import corpus, peak_rss_mb  # noqa: E402
+from newsflow.enrich.ner_weights import english_nlp  # noqa: E402
 from newsflow.enrich.nlp import load_nlp, model_version  # noqa: E402
 from newsflow.enrich.pipeline import Enricher  # noqa: E402
 from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
 from newsflow.models import RawArticle  # noqa: E402
 
 
+def model_settings(model: str, **extra: object) -> EnrichmentSettings:
+    """Settings of ``model`` (``<name>+tuned``: with the tuned NER weights)."""
+    name, tuned = model.removesuffix("+tuned"), model.endswith("+tuned")
+    return EnrichmentSettings(spacy_model=name, tuned_ner=tuned, **extra)  # type: ignore[arg-type]
+
+
 def replica_rss(model: str) -> None:
     """Enrich the 250 seed articles as one replica would (topics on, the French pipeline loaded on
     the first French article); print its peak RSS (MB) as JSON."""
-    settings = EnrichmentSettings(spacy_model=model)
+    settings = model_settings(model)
     enricher = Enricher.load(settings)
     rows = [json.loads(line) for line in (ROOT / "seeds" / "corpus.jsonl").read_text("utf-8").splitlines()]
     articles = [
@@ -65,7 +75,9 @@ def cpu_ms(run: object, count: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--models", nargs="+", default=["en_core_web_sm", "en_core_web_md"])
+    parser.add_argument(
+        "--models", nargs="+", default=["en_core_web_sm", "en_core_web_md", "en_core_web_md+tuned"]
+    )
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rss", help=argparse.SUPPRESS)  # internal: one replica's memory
@@ -79,8 +91,8 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {len(articles)} articles")
     loaded = {}
     for model in args.models:
-        settings = EnrichmentSettings(spacy_model=model, other_models={})
-        nlp = load_nlp(model)
+        settings = model_settings(model, other_models={})
+        nlp = english_nlp(settings) if settings.tuned_ner else load_nlp(model)
         enricher = Enricher.load(settings, with_topics=False)
         list(nlp.pipe(texts[:20]))
         enricher.enrich_batch(articles[:10])

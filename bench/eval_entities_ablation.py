@@ -31,7 +31,8 @@ from newsflow.enrich.evaluation import (
     normalise_name,
     score_entities,
 )
-from newsflow.enrich.nlp import cached_nlp_or_fallback, model_version
+from newsflow.enrich.ner_weights import english_nlp
+from newsflow.enrich.nlp import model_version
 from newsflow.enrich.settings import EnrichmentSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = list(gold)
     halves = {"dev": ids[0::2], "held-out": ids[1::2]}
     settings = EnrichmentSettings()
-    nlp = cached_nlp_or_fallback(settings.spacy_model, settings.spacy_fallback_model)
+    nlp = english_nlp(settings)
     docs = {i: (nlp(articles[i].title), nlp(articles[i].body)) for i in ids}
 
     def run(rules: EntityRules) -> dict[str, list[PredictedEntity]]:

@@ -1,12 +1,13 @@
-"""Write training/manifest.jsonl.gz: every text the shipped topic model was trained or tuned on, hashed.
+"""Write training/manifest.jsonl.gz: every text a shipped model (topics, NER) was trained or tuned on, hashed.
 
 The texts are the ones ``scripts/train_topics.py`` trains on (``training_docs``: the labelled Wikinews
 articles of ``training/wikinews_topics.jsonl.gz`` and the seed pseudo-documents); its output prior
 (``scripts/estimate_topic_prior.py``) is estimated on the same Wikinews articles, so they also cover
 the tuning. One line per text with its corpus and reference, the SHA-256 of its normalised body
 (``newsflow.enrich.evaluation.text_hash``) and, for a published article, its source address and
-licence. The first lines describe each corpus. ``bench/eval_real.py`` refuses to score an evaluation
-article whose hash is listed.
+licence. The first lines describe each corpus; the ``wikinews-entities`` line names the labels file
+(and its SHA-256) of the Wikinews texts the English NER was tuned on (all of them already listed).
+``bench/eval_real.py`` refuses to score an evaluation article whose hash is listed.
 
 Usage: .venv/bin/python scripts/build_training_manifest.py [--out PATH]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import io
 import json
 import sys
@@ -44,6 +46,27 @@ CORPORA: dict[str, dict[str, str]] = {
 }
 
 
+#: The entity labels the shipped NER was tuned on (training/README.md, "Entity labels").
+NER_LABELS = ROOT / "training" / "wikinews_entity_labels.jsonl.gz"
+
+
+def ner_record(path: Path) -> dict[str, object]:
+    """The manifest's description of the NER tuning: which of the Wikinews texts, by which labels file."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        refs = [json.loads(line)["ref"] for line in handle]
+    return {
+        "corpus": "wikinews-entities",
+        "source": "entity labels (person, org, gpe, loc, fac) of some of the Wikinews texts listed here, "
+        "by AI agents (one pass; training/README.md); en_core_web_md's ner was tuned on them "
+        "(training/tools/train_ner.py, shared/newsflow/data/ner_en_core_web_md_wikinews.bin)",
+        "licence": "texts as their wikinews lines below; labels ours (newsflow)",
+        "labels_file": "training/wikinews_entity_labels.jsonl.gz",
+        "labels_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "texts": len(refs),
+        "texts_listed_as": "wikinews/<ref> (the same lines as the topic model's training texts)",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--wikinews", type=Path, default=corpora.WIKINEWS_FILE)
@@ -60,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, meta in CORPORA.items():
             record = {"corpus": name, **meta, "texts": counts[name]}
             out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        if NER_LABELS.is_file():
+            out.write(json.dumps(ner_record(NER_LABELS), ensure_ascii=False, sort_keys=True) + "\n")
         for article in articles:
             line = {
                 "ref": f"wikinews/{article['ref']}",

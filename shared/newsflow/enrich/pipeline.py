@@ -24,7 +24,8 @@ from newsflow.enrich.entities import extract_entities
 from newsflow.enrich.fingerprint import FINGERPRINT_VERSION, simhash
 from newsflow.enrich.keywords import KEYWORDS_VERSION, extract_keywords
 from newsflow.enrich.language import detect_language, effective_language, langid_version
-from newsflow.enrich.nlp import cached_nlp, cached_nlp_or_fallback, model_version
+from newsflow.enrich.ner_weights import english_nlp
+from newsflow.enrich.nlp import cached_nlp, model_version
 from newsflow.enrich.settings import EnrichmentSettings
 from newsflow.models import Enrichment, RawArticle, Topic
 
@@ -88,7 +89,7 @@ class Enricher:
         """Load the spaCy model named by the settings and, when available, the topic classifier."""
         settings = settings or EnrichmentSettings()
         return cls(
-            nlp=cached_nlp_or_fallback(settings.spacy_model, settings.spacy_fallback_model),
+            nlp=english_nlp(settings),
             settings=settings,
             topics=load_topic_classifier(settings.topics_required) if with_topics else None,
         )

