@@ -191,8 +191,8 @@ def _cmdlines(pid: int) -> list[list[str]]:
 
 @pytest.mark.local_stack_only
 def test_local_jvms_run_the_shared_jvm_options(stack_control: StackControl) -> None:
-    """The single node's broker and node get the same JVM options as a cluster's (C1 JIT only by
-    default): the benchmark compares the two on equal settings."""
+    """The single node's broker and node get the same JVM options and CPU priority as a cluster's
+    (C1 JIT only, nice 10 by default): the benchmark compares the two on equal settings."""
     endpoints = stack_control.ensure_up()
     assert endpoints.kafka_pid is not None and endpoints.elasticsearch_pid is not None
     for pid, wanted in (
@@ -202,6 +202,9 @@ def test_local_jvms_run_the_shared_jvm_options(stack_control: StackControl) -> N
         jvms = [args for args in _cmdlines(pid) if any(a.endswith("java") for a in args[:1])]
         assert jvms, f"no JVM at or below pid {pid}"
         assert any(all(option in args for option in wanted) for args in jvms), (pid, wanted, jvms)
+        # field 19 of /proc/<pid>/stat: the niceness the JVM runs at (its group's is in /proc/<pid>/autogroup)
+        nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+        assert nice == jvm_tuning.jvm_nice(), (pid, nice)
 
 
 async def test_restart_kafka_only_keeps_port_and_data(

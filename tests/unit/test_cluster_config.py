@@ -173,3 +173,17 @@ def test_single_node_and_cluster_share_the_jvm_options(monkeypatch: pytest.Monke
     monkeypatch.setenv("NEWSFLOW_CLUSTER_KAFKA_JVM_OPTS", "-XX:+UseSerialGC")
     assert jvm_tuning.kafka_jvm_options() == ("-XX:TieredStopAtLevel=1",)
     assert cluster.kafka_jvm_options() == ("-XX:+UseSerialGC",)
+
+
+def test_jvm_priority_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSFLOW_STACK_JVM_NICE", raising=False)
+    assert jvm_tuning.jvm_nice() == jvm_tuning.JVM_NICE == 10
+    command = jvm_tuning.with_priority(["java", "-version"])
+    assert command[0].endswith("nice") and command[1:] == ["-n", "10", "java", "-version"]
+    monkeypatch.setenv("NEWSFLOW_STACK_JVM_NICE", "0")
+    assert jvm_tuning.with_priority(["java"]) == ["java"]
+    assert jvm_tuning.lower_group_priority(1) is False  # 0: nothing to change
+    for bad in ("20", "-1", "high"):
+        monkeypatch.setenv("NEWSFLOW_STACK_JVM_NICE", bad)
+        with pytest.raises(ValueError, match="NEWSFLOW_STACK_JVM_NICE"):
+            jvm_tuning.jvm_nice()

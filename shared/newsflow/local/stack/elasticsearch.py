@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.local import processes
+from newsflow.local.stack import jvm_tuning
 from newsflow.local.stack.artifacts import ElasticsearchDistribution
 from newsflow.local.stack.jdk import JavaInstall
 
@@ -270,9 +271,14 @@ def launch(
             *(f"{k}={v}" for k, v in env.items()),
             *es_cmd,
         ]
-        proc = processes.spawn(cmd, log_file=layout.launcher_out, cwd=layout.root, env=env)
+        proc = processes.spawn(
+            jvm_tuning.with_priority(cmd), log_file=layout.launcher_out, cwd=layout.root, env=env
+        )
     else:
-        proc = processes.spawn(es_cmd, log_file=layout.launcher_out, cwd=layout.root, env=env)
+        proc = processes.spawn(
+            jvm_tuning.with_priority(es_cmd), log_file=layout.launcher_out, cwd=layout.root, env=env
+        )
+    jvm_tuning.lower_group_priority(proc.pid)  # the node it starts stays in the launcher's session
     logger.info(
         "starting Elasticsearch %s (launcher pid %s, Java %s, user %s)",
         dist.version, proc.pid, java.version, owner.name or "current",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsflow.local import processes
+from newsflow.local.stack import jvm_tuning
 from newsflow.local.stack.artifacts import KafkaDistribution
 from newsflow.local.stack.jdk import JavaInstall
 
@@ -269,7 +270,9 @@ def launch(
     env = dict(os.environ)
     env.pop("JAVA_TOOL_OPTIONS", None)
     env.pop("KAFKA_OPTS", None)
-    proc = processes.spawn(cmd, log_file=layout.stdout, cwd=layout.root, env=env)
+    # ``nice`` execs the JVM: the pid stays the JVM's.
+    proc = processes.spawn(jvm_tuning.with_priority(cmd), log_file=layout.stdout, cwd=layout.root, env=env)
+    jvm_tuning.lower_group_priority(proc.pid)
     logger.info("started Kafka %s (pid %s, Java %s)", dist.version, proc.pid, java.version)
     return proc.pid
 
