@@ -123,7 +123,7 @@ def test_a_tampered_copy_of_the_shipped_weights_is_refused_before_loading(tmp_pa
 
 
 def test_the_tuned_weights_load_into_md_only_and_name_the_model() -> None:
-    nlp = ner_weights.english_nlp(EnrichmentSettings())
+    nlp = ner_weights.english_nlp(EnrichmentSettings(tuned_ner=True))
     assert nlp.meta["version"] == f"3.8.0+ner-{ner_weights.TUNED_NER_SHA256[:12]}"
     assert nlp.pipe_names == ["ner"]
     small = load_nlp("en_core_web_sm")
