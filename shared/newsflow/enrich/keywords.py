@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
+from spacy.attrs import ORTH
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from newsflow.models import Keyword
 
@@ -32,11 +34,44 @@ REPORTING_VERBS = frozenset(
 )  # fmt: skip
 
 
+#: Per vocabulary (a pipeline's; English and French differ), per word form (``ORTH`` id): its
+#: lower-case form, or None when it cuts a phrase (stop word, punctuation, number, not all letters,
+#: reporting verb). Lexical attributes only, so the same for every occurrence. Bounded: a vocabulary's
+#: table is emptied past ``_MAX_FORMS`` forms; at most ``_MAX_VOCABS`` vocabularies are kept.
+_MAX_FORMS = 200_000
+_MAX_VOCABS = 4
+_forms: dict[int, tuple[Vocab, dict[int, str | None]]] = {}
+
+
+def _form_table(vocab: Vocab) -> dict[int, str | None]:
+    entry = _forms.get(id(vocab))
+    if entry is not None and entry[0] is vocab:
+        if len(entry[1]) > _MAX_FORMS:
+            entry[1].clear()
+        return entry[1]
+    if len(_forms) >= _MAX_VOCABS:
+        _forms.clear()
+    table: dict[int, str | None] = {}
+    _forms[id(vocab)] = (vocab, table)  # the vocabulary is held, so its id is never reused meanwhile
+    return table
+
+
+def _content_word(vocab: Vocab, orth: int) -> str | None:
+    lex = vocab[orth]
+    if lex.is_stop or lex.is_punct or lex.like_num or not lex.is_alpha or lex.lower_ in REPORTING_VERBS:
+        return None
+    return lex.lower_
+
+
 def candidate_phrases(doc: Doc) -> list[tuple[str, ...]]:
-    """Runs of content words of ``doc`` (as lower-case tuples), cut at stop words and punctuation."""
+    """Runs of content words of ``doc`` (as lower-case tuples), cut at stop words and punctuation.
+
+    Tokens are read as one array of word-form ids (``Doc.to_array``), each form's lexical
+    attributes looked up once per process (``_form_table``): the same flags and lower-case forms as
+    token by token, without building a Python object per token.
+    """
     phrases: list[tuple[str, ...]] = []
     run: list[str] = []
-    in_entity = {i for ent in doc.ents for i in range(ent.start, ent.end)}
 
     def close() -> None:
         while run and _verb_like(run[0]):
@@ -49,18 +84,22 @@ def candidate_phrases(doc: Doc) -> list[tuple[str, ...]]:
                 phrases.append(chunk)
         run.clear()
 
-    for token in doc:
-        if (
-            token.i in in_entity
-            or token.is_stop
-            or token.is_punct
-            or token.like_num
-            or not token.is_alpha
-            or token.lower_ in REPORTING_VERBS
-        ):
-            close()
-        else:
-            run.append(token.lower_)
+    if len(doc):
+        vocab = doc.vocab
+        table = _form_table(vocab)
+        in_entity = [False] * len(doc)
+        for ent in doc.ents:
+            in_entity[ent.start : ent.end] = [True] * (ent.end - ent.start)
+        for entity_token, orth in zip(in_entity, doc.to_array(ORTH).tolist(), strict=True):
+            if orth in table:
+                word = table[orth]
+            else:
+                word = table[orth] = _content_word(vocab, orth)
+            if entity_token or word is None:
+                if run:
+                    close()
+            else:
+                run.append(word)
     close()
     return phrases
 
@@ -90,14 +129,16 @@ def extract_keywords(
         if all(word in entity_words for word in phrase):
             continue
         count = body_counts[phrase]
+        if count == 0:
+            continue  # title-only words are headline style
         in_title = phrase in title_phrases or _inside_any(phrase, title_phrases)
-        if count == 0 or (len(phrase) == 1 and count < 2 and not in_title):
-            continue  # title-only words are headline style; a single word once is noise
+        if len(phrase) == 1 and count < 2 and not in_title:
+            continue  # a single word once is noise
         mean_word_freq = sum(word_counts[w] for w in phrase) / len(phrase)
         score = count + mean_word_freq + TITLE_BONUS * in_title
         scores[phrase] = score
     ranked = sorted(scores.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))
-    return tuple(Keyword(text=" ".join(p), score=round(s, 3)) for p, s in _drop_nested(ranked)[:limit])
+    return tuple(Keyword(text=" ".join(p), score=round(s, 3)) for p, s in _drop_nested(ranked, limit))
 
 
 def _inside_any(phrase: tuple[str, ...], others: Iterable[tuple[str, ...]]) -> bool:
@@ -107,10 +148,15 @@ def _inside_any(phrase: tuple[str, ...], others: Iterable[tuple[str, ...]]) -> b
     )
 
 
-def _drop_nested(ranked: Sequence[tuple[tuple[str, ...], float]]) -> list[tuple[tuple[str, ...], float]]:
-    """Drop a phrase when a better-ranked phrase contains it ("crisis" after "fentanyl crisis")."""
+def _drop_nested(
+    ranked: Sequence[tuple[tuple[str, ...], float]], limit: int | None = None
+) -> list[tuple[tuple[str, ...], float]]:
+    """Drop a phrase when a better-ranked phrase contains it ("crisis" after "fentanyl crisis");
+    the first ``limit`` kept (a phrase's fate depends only on those ranked before it)."""
     kept: list[tuple[tuple[str, ...], float]] = []
     for phrase, score in ranked:
+        if limit is not None and len(kept) >= limit:
+            break
         if not _inside_any(phrase, (p for p, _ in kept)):
             kept.append((phrase, score))
     return kept
