@@ -54,6 +54,7 @@ from newsflow.enrich.entity_rules import (
     surname_is_a_person,
 )
 from newsflow.enrich.gazetteer import given_names, known_places, major_places
+from newsflow.enrich.word_search import has_whole_word, whole_word_spans
 from newsflow.models import Entity, EntityType, Span
 
 Field = Literal["title", "body"]
@@ -422,8 +423,7 @@ def _title_mentions(title: str, title_doc_mentions: Sequence[Mention], groups: d
             forms.append((text, group))
     forms.sort(key=lambda item: -len(item[0]))
     for text, group in forms:
-        for match in re.finditer(rf"(?<![\w-]){re.escape(text)}(?![\w-])", title):
-            span = (match.start(), match.end())
+        for span in whole_word_spans(title, text, "-"):
             if any(span[0] < end and start < span[1] for start, end in covered):
                 continue
             covered.append(span)
@@ -485,9 +485,8 @@ def _drop_common_words(
         name = group.canonical
         acronym = keep_acronyms and _ACRONYM.match(name) is not None
         if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names and not acronym:
-            lower = re.compile(rf"(?<!\w){re.escape(name.lower())}(?!\w)")
             texts = {"title": title, "body": body}
-            if lower.search(body) or lower.search(title):
+            if has_whole_word(body, name.lower()) or has_whole_word(title, name.lower()):
                 continue
             in_dateline = dateline is not None and any(
                 m.field == "body" and m.start == dateline[0] for m in group.mentions
