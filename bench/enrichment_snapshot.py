@@ -87,9 +87,7 @@ def main() -> int:
     if args.compare is None:
         return 0
     before = [json.loads(line) for line in args.compare.read_text("utf-8").splitlines()]
-    differing = [
-        (a["id"], a["output"], b["output"]) for a, b in zip(before, rows, strict=True) if a != b
-    ]
+    differing = [(a["id"], a["output"], b["output"]) for a, b in zip(before, rows, strict=True) if a != b]
     for article_id, old, new in differing[:20]:
         keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         print(f"DIFFERS {article_id}: {', '.join(keys)}")

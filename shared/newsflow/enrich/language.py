@@ -113,5 +113,3 @@ def effective_language(detected: str | None, score: float | None, declared: str 
 def langid_version() -> str:
     """Version string recorded in ``Enrichment.models``."""
     return f"py3langid-{version('py3langid')}"
-
-
