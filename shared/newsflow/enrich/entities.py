@@ -161,13 +161,31 @@ class _Group:
     mentions: list[Mention] = field(default_factory=list)
     #: A label decided by a rule (organisation head noun, surname used as a speaker), else None.
     forced: str | None = None
+    #: canonical and label votes of ``mentions`` as they were when computed (see ``_memo``)
+    _memo_of: tuple[Mention, ...] = field(default=(), repr=False, compare=False)
+    _memo_values: dict[str | None, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def _memo(self) -> dict[str | None, str]:
+        """Results computed from the current mentions: emptied whenever they change (appended,
+        extended, replaced), found by comparing with a copy (identity first, so cheap); the rules
+        ask for the canonical form and the label of each group hundreds of times per article."""
+        current = tuple(self.mentions)
+        if current != self._memo_of:
+            self._memo_of = current
+            self._memo_values = {}
+        return self._memo_values
 
     @property
     def canonical(self) -> str:
         # The longest form (in words, then characters); ties go to the most frequent form, then to
         # a form that is not all capitals ("Manchester" over a dateline's "MANCHESTER").
+        memo = self._memo()
+        if None in memo:
+            return memo[None]
         counts = Counter(m.text for m in self.mentions)
-        return max(counts, key=lambda t: (len(_WORD.findall(t)), counts[t], not t.isupper(), len(t)))
+        best = max(counts, key=lambda t: (len(_WORD.findall(t)), counts[t], not t.isupper(), len(t)))
+        memo[None] = best
+        return best
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -177,9 +195,13 @@ class _Group:
         if self.forced is not None:
             return self.forced
         canonical = (canonical_form or self.canonical).casefold()
+        memo = self._memo()
+        if canonical in memo:  # the votes for this form (keys: case-folded forms, None: canonical)
+            return memo[canonical]
         full = Counter(m.label for m in self.mentions if m.text.casefold() == canonical)
         every = Counter(m.label for m in self.mentions)
-        return max(every, key=lambda lab: (full[lab], every[lab], lab == "PERSON"))
+        memo[canonical] = best = max(every, key=lambda lab: (full[lab], every[lab], lab == "PERSON"))
+        return best
 
 
 def normalise_mention(text: str, start: int) -> tuple[str, int] | None:
