@@ -2,7 +2,7 @@
 
 (a) raw spaCy ``nlp.pipe`` with only NER; (b) our enrichment function in a plain batch loop;
 (c) one worker process consuming from Kafka; (d) two workers in one group.
-Goals: (b) >= 0.75 x (a); (c) >= 0.9 x (b); (d) >= 1.6 x (c).
+Goals: (b) >= 0.80 x (a) (issue 12); (c) >= 0.9 x (b); (d) >= 1.6 x (c).
 
     .venv/bin/python bench/bench_enrichment.py --articles 600 --bootstrap 127.0.0.1:9092
 
@@ -165,6 +165,14 @@ def bench_a(
     return rate
 
 
+def warm_up(articles: list[RawArticle]) -> list[RawArticle]:
+    """The first ten articles and the first of every other declared language: enriching them loads
+    what loads lazily (the French pipeline on the first French article, the gazetteers), which
+    is start-up, not the function's cost per article."""
+    firsts = {a.language: a for a in reversed(articles)}
+    return articles[:10] + [a for lang, a in firsts.items() if a not in articles[:10]]
+
+
 def bench_b(
     articles: list[RawArticle],
     settings: EnrichmentSettings,
@@ -174,7 +182,7 @@ def bench_b(
     """Articles/s of ``Enricher.enrich_batch`` in a plain loop; ``keep`` receives the results and
     ``cpu`` the CPU seconds of the timed loop."""
     enricher = Enricher.load(settings)
-    enricher.enrich_batch(articles[:10])  # warm-up
+    enricher.enrich_batch(warm_up(articles))
     cpu_started = time.process_time()
     started = time.perf_counter()
     for i in range(0, len(articles), settings.batch_size):
@@ -300,7 +308,7 @@ def main() -> int:
         a = max(a, bench_a(articles, settings, cpu=a_cpu))
         b = max(b, bench_b(articles, settings, cpu=b_cpu))
     print(f"(a) spaCy nlp.pipe, NER only        : {a:8.1f} articles/s")
-    print(f"(b) enrich_batch loop (no Kafka)     : {b:8.1f} articles/s   b/a = {b / a:.2f}  (goal >= 0.75)")
+    print(f"(b) enrich_batch loop (no Kafka)     : {b:8.1f} articles/s   b/a = {b / a:.2f}  (goal >= 0.80)")
     a_ms, b_ms = 1000 * min(a_cpu) / len(articles), 1000 * min(b_cpu) / len(articles)
     print(
         f"by CPU time (best run): (a) {a_ms:.1f} ms/article, (b) {b_ms:.1f} ms/article, "
