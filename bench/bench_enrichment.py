@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,6 +194,56 @@ def bench_b(
     if cpu is not None:
         cpu.append(time.process_time() - cpu_started)
     return rate
+
+
+@dataclass
+class PairedRound:
+    """One round of :func:`bench_paired`: wall and CPU seconds of (a) and of (b) over all chunks."""
+
+    a_wall: float = 0.0
+    a_cpu: float = 0.0
+    b_wall: float = 0.0
+    b_cpu: float = 0.0
+
+
+def bench_paired(
+    articles: list[RawArticle],
+    settings: EnrichmentSettings,
+    rounds: int = 2,
+    keep: list[object] | None = None,
+) -> list[PairedRound]:
+    """(a) and (b) on the same chunks of ``batch_size`` articles, alternated chunk by chunk (which of
+    the two goes first alternates too), so that other work on a shared machine hits both alike
+    within a second or two rather than whichever happened to run during it. Per round the wall and
+    CPU seconds of each over all chunks; ``keep`` receives the last round's enrichments."""
+    nlp = load_nlp(settings.spacy_model)
+    enricher = Enricher.load(settings)
+    list(nlp.pipe([t for a in articles[:10] for t in (a.title, a.body)]))  # warm-up
+    enricher.enrich_batch(warm_up(articles))
+    size = settings.batch_size
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    out = []
+    for r in range(max(rounds, 1)):
+        result = PairedRound()
+        if keep is not None:
+            keep.clear()
+        for j, chunk in enumerate(chunks):
+            texts = [t for a in chunk for t in (a.title, a.body)]
+            for side in "ab" if (j + r) % 2 == 0 else "ba":
+                cpu_started, started = time.process_time(), time.perf_counter()
+                if side == "a":
+                    for _ in nlp.pipe(texts, batch_size=settings.nlp_batch_size):
+                        pass
+                    result.a_wall += time.perf_counter() - started
+                    result.a_cpu += time.process_time() - cpu_started
+                else:
+                    enriched = enricher.enrich_batch(chunk)
+                    result.b_wall += time.perf_counter() - started
+                    result.b_cpu += time.process_time() - cpu_started
+                    if keep is not None:
+                        keep.extend(enriched)
+        out.append(result)
+    return out
 
 
 async def _preload(kafka: KafkaSettings, topics: TopicSettings, articles: list[RawArticle]) -> None:

@@ -112,20 +112,19 @@ def log_step(message: str) -> None:
 
 
 def measure_nlp(plan: Plan) -> tuple[dict[str, Any], list[EnrichedArticle]]:
-    """(a) raw spaCy and (b) the enrichment function, interleaved ``plan.repeat`` times (best kept)."""
+    """(a) raw spaCy and (b) the enrichment function on the same chunks of articles, alternated chunk
+    by chunk (``bench_enrichment.bench_paired``), ``plan.repeat`` rounds; each one's best kept."""
     articles = common.corpus(plan.nlp_articles, "nlp")
     raws = [a.raw for a in articles]
     words = sum(a.words for a in articles) / len(articles)
     settings = EnrichmentSettings()
-    spacy_rate = function_rate = 0.0
     kept: list[object] = []
-    spacy_cpu: list[float] = []
-    function_cpu: list[float] = []
     load_before = common.load()
-    for _ in range(max(plan.repeat, 1)):
-        spacy_rate = max(spacy_rate, bench_enr.bench_a(raws, settings, cpu=spacy_cpu))
-        kept.clear()
-        function_rate = max(function_rate, bench_enr.bench_b(raws, settings, keep=kept, cpu=function_cpu))
+    rounds = bench_enr.bench_paired(raws, settings, rounds=plan.repeat, keep=kept)
+    spacy_rate = max(len(raws) / r.a_wall for r in rounds)
+    function_rate = max(len(raws) / r.b_wall for r in rounds)
+    spacy_cpu = [r.a_cpu for r in rounds]
+    function_cpu = [r.b_cpu for r in rounds]
     enriched = [
         EnrichedArticle(article=raw, enrichment=result)
         for raw, result in zip(raws, kept, strict=True)
@@ -142,6 +141,10 @@ def measure_nlp(plan: Plan) -> tuple[dict[str, Any], list[EnrichedArticle]]:
         # CPU time per article: much less sensitive to other work on the machine than wall time
         "spacy_cpu_ms_per_article": round(1000 * min(spacy_cpu) / len(raws), 1),
         "function_cpu_ms_per_article": round(1000 * min(function_cpu) / len(raws), 1),
+        # each round's function / ceiling, by wall time and by CPU time (same chunks, same minutes)
+        "rounds": [
+            {"wall": round(r.a_wall / r.b_wall, 3), "cpu": round(r.a_cpu / r.b_cpu, 3)} for r in rounds
+        ],
         "settings": {
             "model": settings.spacy_model,
             "batch_size": settings.batch_size,

@@ -14,7 +14,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 SAMPLE_CHARS = 3000
 
 
-class WindowedIdentifier(LanguageIdentifier):
+class WindowedIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid is untyped
     """py3langid's identifier with its feature counting done by numpy instead of a Python loop.
 
     py3langid walks its byte n-gram automaton (an Aho-Corasick DFA) one byte at a time in Python:
