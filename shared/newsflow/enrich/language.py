@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
@@ -38,29 +39,22 @@ class WindowedIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid
         self._np_output = np.asarray(self.tk_output, dtype=np.intp)
         self._depth = automaton_depth(self._np_nextmove, self._np_rowbase)
 
-    def visits(self, data: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-        """The features of the encoded text and their counts, in order of first occurrence (the
-        keys and values of py3langid's ``visit_counts``); both empty when it has no feature."""
+    def visits(self, data: bytes) -> Counter[int]:
+        """``{feature: count}`` of the encoded text in order of first occurrence: what py3langid's
+        ``visit_counts`` returns (empty, not None, when the text has no feature)."""
         codes = np.frombuffer(data, dtype=np.uint8).astype(np.intp)
         n = len(codes)
         states = np.zeros(n, dtype=np.intp)
         for back in range(min(self._depth, n) - 1, -1, -1):  # the byte ``back`` places before each
             states[back:] = self._np_nextmove[self._np_rowbase[states[back:]] + codes[: n - back]]
         features = self._np_output[states]
-        features = features[features >= 0]
-        found, first, counts = np.unique(features, return_index=True, return_counts=True)
-        order = np.argsort(first, kind="stable")
-        return found[order], counts[order]
+        return Counter(features[features >= 0].tolist())
 
     def _raw_score(self, text: bytes) -> npt.NDArray[np.float32]:
-        features, counts = self.visits(text)
-        if not len(features):
+        visits = self.visits(text)
+        if not visits:
             return super()._raw_score(text)  # type: ignore[no-any-return]
-        # py3langid's _sparse_score on the same rows in the same order: the same float32 sums
-        scores: npt.NDArray[np.float32] = (
-            np.log1p(counts.astype(np.float32)) @ self.nb_ptc[features] + self.nb_pc
-        )
-        return scores
+        return self._sparse_score(visits, self.nb_ptc)  # type: ignore[no-any-return]
 
 
 def automaton_depth(nextmove: npt.NDArray[Any], rowbase: npt.NDArray[np.intp]) -> int:
