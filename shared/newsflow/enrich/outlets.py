@@ -56,3 +56,16 @@ def find_dateline_credit(body: str) -> tuple[int, int] | None:
         return None
     offset = text.index(first)
     return start + offset, start + offset + len(first)
+
+
+def outlet_spans(text: str, source: str) -> list[tuple[int, int]]:
+    """Where ``text`` names the outlet ``source`` (``the-daily-ledger`` → "Daily Ledger", "The Daily
+    Ledger" → its "Daily Ledger"), written with a capital: the outlet is found even where the model
+    missed it ("Wikinews interviews ..." for ``wikinews``)."""
+    words = [w for w in source.casefold().split("-") if w]
+    if words[:1] == ["the"]:
+        words = words[1:]
+    if not words or not all(w.isalnum() for w in words):
+        return []
+    pattern = re.compile(r"(?<![\w-])" + r"[\s-]+".join(map(re.escape, words)) + r"(?![\w-])", re.IGNORECASE)
+    return [(m.start(), m.end()) for m in pattern.finditer(text) if text[m.start()].isupper()]
