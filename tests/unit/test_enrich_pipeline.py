@@ -10,6 +10,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newsflow.enrich.ner_weights import TUNED_NER_SHA256
 from newsflow.enrich.nlp import (
     cached_nlp,
     load_nlp,
@@ -262,9 +263,13 @@ def test_the_medium_english_model_loads_from_its_republished_directory() -> None
     nlp = cached_nlp("en_core_web_md")
     assert model_version(nlp) == "en_core_web_md-3.8.0"
     assert nlp.meta["spacy_version"] == ">=3.8.0,<3.9.0" and nlp.vocab.vectors.shape == (20000, 300)
-    # the default: md as published; the tuned NER weights shipped in the package are opt-in
-    # (NEWSFLOW_ENRICH_TUNED_NER=true, newsflow/enrich/ner_weights.py)
-    assert Enricher.load(with_topics=False).models["ner"] == "en_core_web_md-3.8.0"
+    # the default: md with the tuned NER weights shipped in the package (newsflow/enrich/ner_weights.py);
+    # NEWSFLOW_ENRICH_TUNED_NER=false runs md as published
+    assert (
+        Enricher.load(with_topics=False).models["ner"] == f"en_core_web_md-3.8.0+ner-{TUNED_NER_SHA256[:12]}"
+    )
+    published = Enricher.load(EnrichmentSettings(tuned_ner=False), with_topics=False)
+    assert published.models["ner"] == "en_core_web_md-3.8.0"
 
 
 def test_a_model_that_is_not_installed_falls_back_to_the_small_one(caplog: pytest.LogCaptureFixture) -> None:

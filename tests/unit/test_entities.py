@@ -21,6 +21,7 @@ from newsflow.enrich.entity_rules import (
     surname_is_a_person,
 )
 from newsflow.enrich.nlp import cached_nlp
+from newsflow.enrich.outlets import find_dateline_credit, outlet_spans
 from newsflow.models import Entity
 from tests.support.articles import SEED_ENTITIES, seed_title_body
 
@@ -440,17 +441,21 @@ def test_a_major_place_tagged_as_a_person_is_a_place_unless_it_speaks() -> None:
 
 def test_buildings_and_sites_are_places() -> None:
     body = (
-        "The Mets played at Shea Stadium. The shuttle went to the Museum of Flight. Brantwick Holdings paid."
+        "The Mets played at Shea Stadium. MPs met at the Palace of Westminster. Brantwick Holdings paid. "
+        "The shuttle went to the Museum of Flight."
     )
     mentions = [
         _m("Shea Stadium", "ORG", body.index("Shea")),
-        _m("Museum of Flight", "ORG", body.index("Museum")),
+        _m("Palace of Westminster", "ORG", body.index("Palace")),
         _m("Brantwick Holdings", "ORG", body.index("Brantwick")),
+        _m("Museum of Flight", "ORG", body.index("Museum")),
     ]
     assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
         "Shea Stadium": "place",
-        "Museum of Flight": "place",
+        "Palace of Westminster": "place",
         "Brantwick Holdings": "organization",
+        # museums are institutions in the adjudicated gold (session 7): the model's label stands
+        "Museum of Flight": "organization",
     }
 
 
@@ -586,9 +591,11 @@ def test_centres_and_hospitals_as_last_word_are_places() -> None:
     body = "The shuttle stays at Johnson Space Center. He was taken to Kenyatta National Hospital."
     names = ("Johnson Space Center", "Kenyatta National Hospital")
     mentions = [_m(name, "ORG", body.index(name)) for name in names]
-    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == dict.fromkeys(names, "place")
-    off = EntityRules(site_heads=False)
-    assert {e.type for e in build_entities("", body, [], mentions, off)} == {"organization"}
+    on = EntityRules(site_heads=True)  # off by default (docs/enrichment.md)
+    assert {e.name: e.type for e in build_entities("", body, [], mentions, on)} == dict.fromkeys(
+        names, "place"
+    )
+    assert {e.type for e in build_entities("", body, [], mentions)} == {"organization"}
 
 
 def test_a_person_is_no_short_form_of_the_organisation_named_after_them() -> None:
@@ -651,3 +658,104 @@ def test_a_name_in_capitals_is_no_common_word() -> None:
     }
     off = build_entities("", body, [], mentions, EntityRules(acronym_case=False))
     assert {e.name for e in off} == {"CNN"}
+
+
+def test_the_articles_own_outlet_is_an_organisation_and_no_subject() -> None:
+    # a fine-tuned NER typed the seed outlet "Metro Wire" as a person (clean-clone CI, session 6)
+    body = "Kestrel Radio spoke to residents of Denver by phone. Kestrel Radio staff checked the claims."
+    mentions = [
+        _m("Kestrel Radio", "PERSON", 0),
+        _m("Denver", "GPE", body.index("Denver")),
+        _m("Kestrel Radio", "PERSON", body.index("Kestrel Radio staff")),
+    ]
+    own = {e.name: e for e in build_entities("", body, [], mentions, outlet="kestrel-radio")}
+    assert own["Kestrel Radio"].type == "organization"
+    assert own["Kestrel Radio"].mentions == 2
+    assert own["Kestrel Radio"].salience == 0.0  # the credit, not the subject
+    assert own["Denver"].salience > 0
+    # another outlet's article: no rule of outlets applies, the model's label stands
+    other = {e.name: e.type for e in build_entities("", body, [], mentions, outlet="harbor-times")}
+    assert other["Kestrel Radio"] == "person"
+    off = {
+        e.name: e.type
+        for e in build_entities("", body, [], mentions, EntityRules(outlets=False), "kestrel-radio")
+    }
+    assert off["Kestrel Radio"] == "person"
+
+
+def test_the_outlet_a_dateline_credits_is_an_organisation() -> None:
+    body = "DENVER (Kestrel Press) — Snow closed the passes. Kestrel Press reporters saw the queues."
+    mentions = [
+        _m("Kestrel Press", "PERSON", body.index("Kestrel")),
+        _m("Kestrel Press", "GPE", body.index("Kestrel Press reporters")),
+    ]
+    entities = {e.name: e for e in build_entities("", body, [], mentions, outlet="harbor-times")}
+    assert {name: e.type for name, e in entities.items()} == {
+        "Denver": "place",
+        "Kestrel Press": "organization",
+    }
+    assert entities["Kestrel Press"].salience == 0.0
+    assert entities["Denver"].salience > 0
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("LONDON (Reuters) - Prices rose.", "Reuters"),
+        ("CAPE TOWN, March 3 (Metro Wire) — Prices rose.", "Metro Wire"),
+        ("PARIS (AP/Reuters) — Prices rose.", "AP"),
+        ("PARIS (updated) — Prices rose.", None),  # no name in the brackets
+        ("BREAKING — Prices rose.", None),
+    ],
+)
+def test_find_dateline_credit(body: str, expected: str | None) -> None:
+    credit = find_dateline_credit(body)
+    assert (body[credit[0] : credit[1]] if credit else None) == expected
+
+
+def test_news_outlet_head_nouns_make_an_organisation() -> None:
+    body = "Reporters of Rocky Mountain News and Kestrel Wire were there."
+    mentions = [
+        _m("Rocky Mountain News", "PERSON", body.index("Rocky")),
+        _m("Kestrel Wire", "PERSON", body.index("Kestrel")),
+    ]
+    assert {e.type for e in build_entities("", body, [], mentions)} == {"organization"}
+
+
+def test_the_own_outlet_is_found_where_the_model_missed_it() -> None:
+    title = "Jack Herrick interviewed by Wikinews"
+    body = "Wikinews spoke to Herrick. Later Daily Ledger readers wrote in."
+    entities = {e.name: e for e in build_entities(title, body, [], [], outlet="wikinews")}
+    assert entities["Wikinews"].type == "organization" and entities["Wikinews"].mentions == 2
+    assert entities["Wikinews"].salience == 0.0
+    assert outlet_spans(body, "the-daily-ledger") == [(body.index("Daily"), body.index(" readers"))]
+    assert outlet_spans("a wikinews page", "wikinews") == []  # lower case: no name
+
+
+def test_party_members_are_a_group_and_the_party_an_organisation() -> None:
+    body = "On Monday Democrats voted against it. The Republican Party said Republicans would not."
+    mentions = [
+        _m("Democrats", "ORG", body.index("Democrats")),
+        _m("Republican Party", "ORG", body.index("Republican Party")),
+        _m("Republicans", "ORG", body.index("Republicans")),
+    ]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {
+        "Democrats": "group",
+        "Republican Party": "organization",
+        "Republicans": "group",
+    }
+    off = EntityRules(party_members=False)
+    assert {e.type for e in build_entities("", body, [], mentions, off)} == {"organization"}
+
+
+def test_event_heads_when_switched_on() -> None:
+    body = "Athletes met at the Paralympic Games. The Episcopal Conference of Italy spoke."
+    mentions = [
+        _m("Paralympic Games", "ORG", body.index("Paralympic")),
+        _m("Episcopal Conference of Italy", "ORG", body.index("Episcopal")),
+    ]
+    on = EntityRules(event_heads=True)  # off by default (docs/enrichment.md)
+    assert {e.name: e.type for e in build_entities("", body, [], mentions, on)} == {
+        "Paralympic Games": "event",
+        "Episcopal Conference of Italy": "organization",
+    }

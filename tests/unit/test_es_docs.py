@@ -5,8 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from newsflow.enrich.outlets import is_own_outlet
 from newsflow.index.design import mappings
-from newsflow.index.documents import bulk_action, is_own_outlet, to_document
+from newsflow.index.documents import bulk_action, to_document
 from newsflow.models import Entity, Topic
 from tests.support.articles import T0, enriched_article
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,6 +165,37 @@ def test_the_committed_set_is_sourced_licensed_and_consistent() -> None:
     entities = load_entity_gold(EVAL_DIR / "entities.jsonl")
     assert set(entities) <= ids and len(entities) >= 80
     assert all(e.type in ENTITY_TYPES and e.canonical for gold in entities.values() for e in gold)
+
+
+def test_the_entity_gold_is_the_adjudication_of_two_independent_annotations() -> None:
+    # evaluation/README.md: entities.jsonl is rebuilt exactly from the two annotations and the
+    # adjudicator's decisions, each with its reason
+    tools = EVAL_DIR / "tools"
+    merged = subprocess.run(
+        [
+            sys.executable,
+            str(tools / "merge_entity_gold.py"),
+            str(EVAL_DIR / "entities_first.jsonl"),
+            str(EVAL_DIR / "entities_second.jsonl"),
+            str(EVAL_DIR / "adjudication.jsonl"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout
+    assert merged == (EVAL_DIR / "entities.jsonl").read_text(encoding="utf-8")
+    decisions = [json.loads(line) for line in (EVAL_DIR / "adjudication.jsonl").open(encoding="utf-8")]
+    assert decisions and all(d["reason"] and isinstance(d["include"], bool) for d in decisions)
+    articles = {a.id: f"{a.title}\n{a.body}" for a in load_articles(EVAL_DIR / "articles.jsonl")}
+    for d in decisions:
+        for form in d.get("forms", []) if d["include"] else []:
+            assert form in articles[d["id"]], (d["item"], form)
+    # every adjudicated entity is named in its article by one of its names
+    for article_id, gold in load_entity_gold(EVAL_DIR / "entities.jsonl").items():
+        text = normalise_name(articles[article_id])
+        for entity in gold:
+            assert any(name in text for name in entity.names()), (article_id, entity.canonical)
 
 
 def _training_articles() -> list[dict[str, object]]:

@@ -46,7 +46,6 @@ from newsflow.enrich.entity_rules import (
     RawSpan,
     after_locative,
     dateline_name,
-    find_dateline,
     is_person_shaped,
     join_coordinated_orgs,
     org_head_index,
@@ -54,6 +53,7 @@ from newsflow.enrich.entity_rules import (
     surname_is_a_person,
 )
 from newsflow.enrich.gazetteer import given_names, known_places, major_places
+from newsflow.enrich.outlets import find_dateline, find_dateline_credit, is_own_outlet, outlet_spans
 from newsflow.enrich.word_search import has_whole_word, whole_word_spans
 from newsflow.models import Entity, EntityType, Span
 
@@ -107,8 +107,10 @@ class EntityRules:
     #: a building or site ("Shea Stadium", "Museum of Flight", spaCy's FAC) is a place, as editors tag it
     facility_places: bool = True
     #: with facility_places: "Center", "Centre" and "Hospital" as a name's last word are facility
-    #: nouns too ("Johnson Space Center", "Kenyatta National Hospital")
-    site_heads: bool = True
+    #: nouns too ("Johnson Space Center", "Kenyatta National Hospital"). Off by default since the
+    #: adjudicated gold of session 7: on its dev half the rule costs 0.003 overall F (such names are
+    #: as often institutions: "Carter Center", "Grady Memorial Hospital"); kept for measuring
+    site_heads: bool = False
     #: a job title glued to an organisation is cut off ("NASA Administrator" → "NASA")
     role_suffix: bool = True
     #: a two- or three-word "organisation" shaped like a person's name whose first word is a common
@@ -134,6 +136,18 @@ class EntityRules:
     #: short forms are merged again once the rules above have typed the names: "Trump" (tagged ORG)
     #: into "Donald Trump" once the given-name rule made it a person
     late_merge: bool = True
+    #: a news outlet is an organisation and the article's credit, not its subject (salience 0): the
+    #: article's own outlet (its ``source``, "Metro Wire" for ``metro-wire``) and the outlet credited
+    #: in a wire dateline ("DENVER (Reuters) —")
+    outlets: bool = True
+    #: a multi-word name ending in an event noun is an event ("Paralympic Games", "Midwest Magic
+    #: Jubilee", "Northern Arena Esports Championship"), not an organisation or person: names with
+    #: an inner "of" are left alone ("Episcopal Conference of Italy" is a body). Off: no change on
+    #: the dev half of the adjudicated gold (session 7), so it did not earn its place; kept for measuring
+    event_heads: bool = False
+    #: a one-word party-member noun ("Democrats", "Republican", "Tories") names people of a party: a
+    #: group, not the organisation (the party's name, "Republican Party", stays an organisation)
+    party_members: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -525,8 +539,6 @@ FACILITY_HEAD_WORDS = frozenset(
         "Airport",
         "Stadium",
         "Station",
-        "Museum",
-        "Planetarium",
         "Hall",
         "Temple",
         "Mosque",
@@ -678,6 +690,48 @@ def _merge_bracketed_acronyms(groups: dict[str, _Group], texts: dict[str, str]) 
 #: whatever the model called it ("Cyclone Phailin", "Flight ET409", "Space Shuttle Atlantis").
 #: "Operation" is left out: "Operation Save America" is an organisation.
 EVENT_FIRST_WORDS = frozenset({"Hurricane", "Cyclone", "Typhoon", "Storm", "Flight"})
+#: Last words of event names (``EntityRules.event_heads``).
+EVENT_LAST_WORDS = frozenset(
+    {
+        "Games",
+        "Olympics",
+        "Paralympics",
+        "Championship",
+        "Championships",
+        "Tournament",
+        "Cup",
+        "Festival",
+        "Fest",
+        "Jubilee",
+        "Carnival",
+        "Expo",
+        "Convention",
+        "Summit",
+        "Awards",
+        "Marathon",
+        "Month",
+        "Week",
+    }
+)
+#: One-word nouns for members of a party (``EntityRules.party_members``).
+PARTY_MEMBER_WORDS = frozenset(
+    {
+        "Democrat",
+        "Democrats",
+        "Republican",
+        "Republicans",
+        "Conservative",
+        "Conservatives",
+        "Liberal",
+        "Liberals",
+        "Tory",
+        "Tories",
+        "Socialist",
+        "Socialists",
+        "Communist",
+        "Communists",
+    }
+)
 PRODUCT_FIRST_WORDS = frozenset({"Space Shuttle", "Spacecraft", "Shuttle"})
 
 
@@ -694,6 +748,23 @@ def _event_types(groups: dict[str, _Group]) -> None:
             group.forced = "PRODUCT"
 
 
+def _event_head_types(groups: dict[str, _Group]) -> None:
+    """ "Paralympic Games", "Winter Carnival of Magic" excepted (inner "of"): see ``EntityRules``."""
+    for group in groups.values():
+        words = group.canonical.split()
+        if len(words) < 2 or "of" in words or group.label(group.canonical) not in ("ORG", "PERSON", "GPE"):
+            continue
+        if words[-1] in EVENT_LAST_WORDS:
+            group.forced = "EVENT"
+
+
+def _party_member_types(groups: dict[str, _Group]) -> None:
+    """ "Democrats" (tagged ORG) → NORP: see ``EntityRules.party_members``."""
+    for group in groups.values():
+        if group.canonical in PARTY_MEMBER_WORDS and group.label(group.canonical) in ("ORG", "PERSON"):
+            group.forced = "NORP"
+
+
 def _cue_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
     """A name whose mentions stand next to type nouns of one kind only takes that type ("the ruling
     Frelimo party" tagged PERSON is an organisation; "the town of Yeoncheon" tagged ORG a place)."""
@@ -705,14 +776,43 @@ def _cue_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
             group.forced = cues.pop()
 
 
+def _with_outlet(text: str, mentions: list[Mention], source: str, field_name: Field) -> list[Mention]:
+    """``mentions`` plus a mention of the outlet ``source`` wherever ``text`` names it and no mention is."""
+    added = [
+        Mention(text[start:end], "ORG", field_name, start, end)
+        for start, end in outlet_spans(text, source)
+        if not any(m.start < end and start < m.end for m in mentions)
+    ]
+    return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
+
+
+def _outlet_types(groups: dict[str, _Group], credited: set[str], source: str | None) -> frozenset[str]:
+    """Force the outlets among ``groups`` to organisations; their canonical names, case-folded.
+
+    An outlet is a name the dateline credits (``credited``, case-folded) or the article's own source.
+    """
+    found: set[str] = set()
+    for group in groups.values():
+        forms = {m.text for m in group.mentions}
+        if any(f.casefold() in credited or (source and is_own_outlet(f, source)) for f in forms):
+            group.forced = "ORG"
+            found.update(f.casefold() for f in forms)
+    return frozenset(found)
+
+
 def build_entities(
     title: str,
     body: str,
     title_mentions: Iterable[Mention],
     body_mentions: Iterable[Mention],
     rules: EntityRules = ALL_RULES,
+    outlet: str | None = None,
 ) -> tuple[Entity, ...]:
-    """Merge the mentions of one article into entities, most salient first."""
+    """Merge the mentions of one article into entities, most salient first.
+
+    ``outlet`` is the article's source id (``metro-wire``): a name that is that outlet is an
+    organisation and no subject of the article (``EntityRules.outlets``).
+    """
     texts: dict[str, str] = {"title": title, "body": body}
     body_list = list(body_mentions)
     dateline = find_dateline(body)
@@ -721,6 +821,17 @@ def build_entities(
         start, end = dateline
         body_list = [m for m in body_list if m.end <= start or m.start >= end]
         body_list.insert(0, Mention(dateline_name(body[start:end]), "GPE", "body", start, end))
+    title_list = list(title_mentions)
+    if rules.outlets and outlet:
+        # the article's own outlet, wherever the text names it: an organisation (salience 0 below)
+        title_list = _with_outlet(title, title_list, outlet, "title")
+        body_list = _with_outlet(body, body_list, outlet, "body")
+    credit = find_dateline_credit(body) if rules.outlets else None
+    if credit is not None:
+        # "(Metro Wire)": the outlet the dateline credits, an organisation whatever the model said
+        start, end = credit
+        body_list = [m for m in body_list if m.end <= start or m.start >= end]
+        body_list.insert(1, Mention(body[start:end], "ORG", "body", start, end))
     if rules.role_suffix:
         body_list = _strip_role(body_list)
     groups: dict[str, _Group] = {}
@@ -728,7 +839,7 @@ def build_entities(
         groups.setdefault(mention.text.casefold(), _Group()).mentions.append(mention)
     _decide_types(groups, texts)
     groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes))
-    _title_mentions(title, list(title_mentions), groups)
+    _title_mentions(title, title_list, groups)
     groups = _drop_common_words(
         _merge_short_forms(groups, texts, rules.namesakes), title, body, dateline, rules.acronym_case
     )
@@ -738,12 +849,20 @@ def build_entities(
         _cue_types(groups, texts)
     if rules.event_names:
         _event_types(groups)
+    if rules.event_heads:
+        _event_head_types(groups)
+    if rules.party_members:
+        _party_member_types(groups)
     if rules.gazetteer_type:
         _gazetteer_types(groups, texts)
     if rules.facility_places:
         _facility_types(groups, LAST_WORD_FACILITY_HEADS if rules.site_heads else frozenset())
     if rules.given_name_person:
         _given_name_types(groups)
+    outlets = frozenset[str]()
+    if rules.outlets:
+        credited = {body[credit[0] : credit[1]].casefold()} if credit is not None else set()
+        outlets = _outlet_types(groups, credited, outlet)
     if rules.late_merge:
         groups = _merge_short_forms(groups, texts, rules.namesakes)
     if not groups:
@@ -768,6 +887,8 @@ def build_entities(
             + W_LEAD * in_lead
             + W_POSITION * (1.0 - first)
         )
+        if outlets and any(m.text.casefold() in outlets for m in group.mentions):
+            salience = 0.0  # the article's credit, not its subject
         entities.append(
             Entity(
                 name=group.canonical,
@@ -783,13 +904,20 @@ def build_entities(
 
 
 def extract_entities(
-    title: str, body: str, title_doc: Doc, body_doc: Doc, rules: EntityRules = ALL_RULES
+    title: str,
+    body: str,
+    title_doc: Doc,
+    body_doc: Doc,
+    rules: EntityRules = ALL_RULES,
+    outlet: str | None = None,
 ) -> tuple[Entity, ...]:
-    """Entities of an article from its title and body documents (analysed separately)."""
+    """Entities of an article from its title and body documents (analysed separately);
+    ``outlet`` is its source id (see ``build_entities``)."""
     return build_entities(
         title,
         body,
         mentions_from_doc(title_doc, "title", rules),
         mentions_from_doc(body_doc, "body", rules),
         rules,
+        outlet,
     )

@@ -6,7 +6,8 @@ words, speech verbs and organisation head nouns. Used by ``newsflow.enrich.entit
 - ``join_coordinated_orgs``: "Bureau of Climate and Weather" is one organisation (the model cuts it
   at "and" and tags "Weather" as a person);
 - ``split_org_location``: "Daily Ledger in Vancouver" is an organisation and a place;
-- ``find_dateline``: the all-capitals place that opens a wire story ("DENVER (Metro Wire) —");
+- ``find_dateline`` (from ``newsflow.enrich.outlets``): the all-capitals place that opens a wire
+  story ("DENVER (Metro Wire) —");
 - ``org_head_index`` / ``has_org_head``: "Lumenfield Software", "Eastfield Institute of Technology"
   are organisations (and "Lumenfield", "Eastfield" their short forms);
 - ``surname_is_a_person`` / ``after_locative``: a full name whose surname is used alone as a speaker
@@ -20,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
+
+from newsflow.enrich.outlets import find_dateline as find_dateline  # re-exported
 
 #: Last words that make a multi-word name an organisation (companies, public bodies, newspapers).
 #: Kept short and unambiguous: words that also end place names ("City", "Valley") or are common
@@ -60,8 +63,11 @@ ORG_HEAD_WORDS = frozenset(
         "Institute",
         "University",
         "College",
-        # newspapers
+        # news outlets
         "Times",
+        "News",
+        "Wire",
+        "Newswire",
         "Courier",
         "Herald",
         "Gazette",
@@ -228,22 +234,6 @@ def split_org_location(text: str, start: int) -> list[tuple[str, int, str]]:
         (match.group("org"), start, "ORG"),
         (match.group("place"), start + match.start("place"), "GPE"),
     ]
-
-
-_DATELINE = re.compile(
-    r"^\s*(?P<place>[A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]+){0,3})"  # CAPE TOWN
-    r"(?:, [^\n()—–]{1,30}?)?"  # , Feb 5
-    r" \([^\n()]{1,60}\)"  # (Reuters): required, so "BREAKING — ..." is no place
-    r" [—–-] "
-)
-
-
-def find_dateline(body: str) -> tuple[int, int] | None:
-    """Offsets of the place of a wire dateline opening ``body`` ("DENVER (Metro Wire) — ...")."""
-    match = _DATELINE.match(body)
-    if match is None:
-        return None
-    return match.start("place"), match.end("place")
 
 
 def dateline_name(text: str) -> str:

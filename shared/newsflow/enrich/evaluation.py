@@ -23,6 +23,11 @@ ENTITY_TYPES = ("person", "organization", "place")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
+#: The outlet of every article of the set: each is an English Wikinews article. Scored as the
+#: enrichment runs in production, with the article's source (its own outlet is an organisation).
+EVAL_SOURCE = "wikinews"
+
+
 def normalise_text(text: str) -> str:
     """Letters only, case-folded, one space between words.
 

@@ -230,7 +230,11 @@ class Enricher:
         # A NER model is trained on one language: on text in another it finds mostly noise
         # ("Einzelheiten" as a person), so articles in a language without a pipeline of their own get
         # no entities rather than wrong ones.
-        entities = extract_entities(article.title, article.body, title_doc, body_doc) if with_entities else ()
+        entities = (
+            extract_entities(article.title, article.body, title_doc, body_doc, outlet=article.source)
+            if with_entities
+            else ()
+        )
         keywords = extract_keywords(
             title_doc, body_doc, [e.name for e in entities], limit=self.settings.max_keywords
         )

@@ -7,13 +7,13 @@ A retraction (``enrichment is None``) becomes a delete with the same external ve
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
 
+from newsflow.enrich.outlets import is_own_outlet
 from newsflow.index.analysis import LANGUAGES
 from newsflow.models import ENTITY_TYPES, EnrichedArticle
 
@@ -65,7 +65,6 @@ class BulkAction:
         return BulkAction(self.op, index, self.doc_id, self.version, payload, self.fingerprint)
 
 
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 # An entity is a main subject of its article from this salience on (title + lead, or frequent):
 # about 1.6 per article on the seeds (docs/index-and-search.md).
 MAIN_SALIENCE = 0.5
@@ -74,13 +73,6 @@ MAIN_SALIENCE = 0.5
 # time (worst 0.875; 226 (article, topic) pairs right 0.978; 52 of 270 articles keep no filterable
 # topic; bench/eval_topic_calibration.py, docs/topics.md). The `topics` objects keep every score.
 CONFIDENT_TOPIC_SCORE = 0.3
-
-
-def is_own_outlet(name: str, source: str) -> bool:
-    """Whether an entity's name is the article's own outlet ("Harbor Times" for ``harbor-times``)."""
-    slug = _NOT_SLUG.sub("-", name.casefold()).strip("-")
-    source = source.casefold()
-    return slug in (source, source.removeprefix("the-")) or f"the-{slug}" == source
 
 
 def story_bands(fingerprint: str | None) -> list[str]:
