@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_enrichment import corpus, peak_rss_mb  # noqa: E402
+from bench.common import seed_raw_articles  # noqa: E402
 from newsflow.enrich.ner_weights import english_nlp  # noqa: E402
 from newsflow.enrich.nlp import load_nlp, model_version  # noqa: E402
 from newsflow.enrich.pipeline import Enricher  # noqa: E402
 from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
-from newsflow.models import RawArticle  # noqa: E402
 
 
 def model_settings(model: str, **extra: object) -> EnrichmentSettings:
@@ -48,19 +48,7 @@ def replica_rss(model: str) -> None:
     the first French article); print its peak RSS (MB) as JSON."""
     settings = model_settings(model)
     enricher = Enricher.load(settings)
-    rows = [json.loads(line) for line in (ROOT / "seeds" / "corpus.jsonl").read_text("utf-8").splitlines()]
-    articles = [
-        RawArticle(
-            id=str(r["id"]),
-            source=str(r["source"]),
-            url=str(r["url"]),
-            title=str(r["title"]),
-            body=str(r["body"]),
-            revision=1,
-            language=r.get("language"),
-        )
-        for r in rows
-    ]
+    articles = seed_raw_articles()
     for i in range(0, len(articles), settings.batch_size):
         enricher.enrich_batch(articles[i : i + settings.batch_size])
     result = {"model": enricher.models["ner"], "articles": len(articles), "peak_rss_mb": peak_rss_mb()}

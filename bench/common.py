@@ -29,6 +29,25 @@ from newsflow.models import RawArticle  # noqa: E402
 BENCH_SOURCE = "bench"
 
 
+def seed_raw_articles() -> list[RawArticle]:
+    """The committed seed corpus (``seeds/corpus.jsonl``) as raw articles, in file order."""
+    articles = []
+    for line in (ROOT / "seeds" / "corpus.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        articles.append(
+            RawArticle(
+                id=str(row["id"]),
+                source=str(row["source"]),
+                url=str(row["url"]),
+                title=str(row["title"]),
+                body=str(row["body"]),
+                revision=1,
+                language=row.get("language"),
+            )
+        )
+    return articles
+
+
 def load() -> float:
     """The 1-minute load average (other work on the machine depresses every figure)."""
     return round(os.getloadavg()[0], 2)

@@ -21,7 +21,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
+sys.path.insert(0, str(ROOT))
 
+from bench.common import seed_raw_articles  # noqa: E402
 from newsflow.enrich.evaluation import load_articles  # noqa: E402
 from newsflow.enrich.pipeline import Enricher  # noqa: E402
 from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
@@ -30,20 +32,7 @@ from newsflow.models import Enrichment, RawArticle  # noqa: E402
 
 def snapshot_articles() -> list[RawArticle]:
     """The seed corpus and the evaluation articles, in file order."""
-    out = []
-    for line in (ROOT / "seeds" / "corpus.jsonl").read_text("utf-8").splitlines():
-        row = json.loads(line)
-        out.append(
-            RawArticle(
-                id=str(row["id"]),
-                source=str(row["source"]),
-                url=str(row["url"]),
-                title=str(row["title"]),
-                body=str(row["body"]),
-                revision=1,
-                language=row.get("language"),
-            )
-        )
+    out = seed_raw_articles()
     for a in load_articles(ROOT / "evaluation" / "articles.jsonl"):
         out.append(
             RawArticle(
