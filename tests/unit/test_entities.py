@@ -15,13 +15,12 @@ from newsflow.enrich.entities import (
     normalise_mention,
 )
 from newsflow.enrich.entity_rules import (
-    find_dateline,
     has_org_head,
     join_coordinated_orgs,
     surname_is_a_person,
 )
 from newsflow.enrich.nlp import cached_nlp
-from newsflow.enrich.outlets import find_dateline_credit, outlet_spans
+from newsflow.enrich.outlets import find_dateline, find_dateline_credit, outlet_spans
 from newsflow.models import Entity
 from tests.support.articles import SEED_ENTITIES, seed_title_body
 

@@ -787,7 +787,7 @@ def _with_outlet(text: str, mentions: list[Mention], source: str, field_name: Fi
 
 
 def _outlet_types(groups: dict[str, _Group], credited: set[str], source: str | None) -> frozenset[str]:
-    """Force the outlets among ``groups`` to organisations; their canonical names, case-folded.
+    """Force the outlets among ``groups`` to organisations; return their forms, case-folded.
 
     An outlet is a name the dateline credits (``credited``, case-folded) or the article's own source.
     """

@@ -6,8 +6,6 @@ words, speech verbs and organisation head nouns. Used by ``newsflow.enrich.entit
 - ``join_coordinated_orgs``: "Bureau of Climate and Weather" is one organisation (the model cuts it
   at "and" and tags "Weather" as a person);
 - ``split_org_location``: "Daily Ledger in Vancouver" is an organisation and a place;
-- ``find_dateline`` (from ``newsflow.enrich.outlets``): the all-capitals place that opens a wire
-  story ("DENVER (Metro Wire) —");
 - ``org_head_index`` / ``has_org_head``: "Lumenfield Software", "Eastfield Institute of Technology"
   are organisations (and "Lumenfield", "Eastfield" their short forms);
 - ``surname_is_a_person`` / ``after_locative``: a full name whose surname is used alone as a speaker
@@ -21,8 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
-
-from newsflow.enrich.outlets import find_dateline as find_dateline  # re-exported
 
 #: Last words that make a multi-word name an organisation (companies, public bodies, newspapers).
 #: Kept short and unambiguous: words that also end place names ("City", "Valley") or are common
