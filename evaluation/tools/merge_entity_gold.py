@@ -5,14 +5,20 @@ names merged); every disagreement that ``compare_entity_gold.py`` listed is sett
 (kept with the adjudicator's type, names and must-have tag, or left out). One consistency rule is
 applied after the decisions: the article's own outlet, Wikinews, is never a must-have tag (it
 publishes or conducts the interview; it is not what the story is about — the adjudicators had
-decided this both ways).
+decided this both ways). Last come the corrections of ``corrections.jsonl`` (session 8): a check
+that no two entities of an article share a name found one entity listed twice, two lines for one
+country, two places that each carried the other's name, and an award given as a player's alias.
 
     .venv/bin/python evaluation/tools/merge_entity_gold.py evaluation/entities_first.jsonl \\
-        evaluation/entities_second.jsonl evaluation/adjudication.jsonl > evaluation/entities.jsonl
+        evaluation/entities_second.jsonl evaluation/adjudication.jsonl \\
+        evaluation/corrections.jsonl > evaluation/entities.jsonl
 
 ``adjudication.jsonl`` holds one line per disagreement: the disagreement as listed (``item``, ``id``,
 ``kind``, ``first``/``second``) and the decision (``include``, ``type``, ``canonical``, ``forms``,
-``must_have``, ``reason``).
+``must_have``, ``reason``). ``corrections.jsonl`` holds one line per correction (``item``, ``id``,
+``op``, ``reason``): ``merge`` folds the entity ``drop`` into ``keep`` (names joined, must-have if
+either was; for one name listed twice, the second line into the first), ``drop_alias`` takes
+``alias`` from the names of ``canonical``.
 """
 
 from __future__ import annotations
@@ -49,6 +55,30 @@ def all_names(*entities: Entity) -> list[str]:
     return [n for e in entities for n in [e["canonical"], *e.get("aliases", [])]]
 
 
+def corrected(article_id: str, entities: list[Entity], corrections: list[dict[str, Any]]) -> list[Entity]:
+    """``entities`` of one article after the corrections listed for it, in their order."""
+    out = list(entities)
+    for c in corrections:
+        if c["id"] != article_id:
+            continue
+        if c["op"] == "merge":
+            keep = next(i for i, e in enumerate(out) if e["canonical"] == c["keep"])
+            drop = next(i for i, e in enumerate(out) if e["canonical"] == c["drop"] and i != keep)
+            a, b = out[keep], out[drop]
+            out[keep] = merged(a["canonical"], all_names(a, b), a["type"], a["must_have"] or b["must_have"])
+            del out[drop]
+        elif c["op"] == "drop_alias":
+            i = next(i for i, e in enumerate(out) if e["canonical"] == c["canonical"])
+            gone = normalise_name(c["alias"])
+            aliases = [a for a in out[i]["aliases"] if normalise_name(a) != gone]
+            if len(aliases) == len(out[i]["aliases"]):
+                raise SystemExit(f"correction {c['item']}: {c['canonical']!r} has no alias {c['alias']!r}")
+            out[i] = {**out[i], "aliases": aliases}
+        else:
+            raise SystemExit(f"correction {c['item']}: unknown op {c['op']!r}")
+    return out
+
+
 def main(argv: list[str]) -> int:
     first, second = load(Path(argv[0])), load(Path(argv[1]))
     decisions: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -56,6 +86,11 @@ def main(argv: list[str]) -> int:
         d = json.loads(line)
         key_entity = d.get("first") or d["second"]
         decisions[(d["id"], d["kind"], json.dumps(key_entity, sort_keys=True))] = d
+    corrections = (
+        [json.loads(line) for line in Path(argv[3]).read_text(encoding="utf-8").splitlines()]
+        if len(argv) > 3
+        else []
+    )
     used = 0
     for article_id, a_list in first.items():
         b_list = second[article_id]
@@ -82,6 +117,7 @@ def main(argv: list[str]) -> int:
             decide("only_first", a_list[i])
         for j in only_b:
             decide("only_second", b_list[j])
+        out = corrected(article_id, out, corrections)
         sys.stdout.write(json.dumps({"id": article_id, "entities": out}, ensure_ascii=False) + "\n")
     if used != len(decisions):
         raise SystemExit(f"{len(decisions) - used} decisions matched no disagreement")

@@ -336,6 +336,32 @@ def test_a_place_ending_in_a_head_noun_stays_a_place() -> None:
     assert {e.name: e.type for e in entities} == {"West Bank": "place", "Orlen Bank": "organization"}
 
 
+def test_a_masthead_the_model_calls_a_place_or_a_person_is_an_organisation() -> None:
+    # en_core_web_md tags "Saudi Gazette" GPE and "Edmonton Sun" PERSON; only heads that also end
+    # place names ("West Bank") leave the model's place label standing
+    body = "Editor Jan Ode of the Kestrel Gazette said so. The Brantwick Sun and the Orlen Citizen agreed."
+    mentions = [
+        _m("Kestrel Gazette", "GPE", body.index("Kestrel")),
+        _m("Brantwick Sun", "PERSON", body.index("Brantwick")),
+        _m("Orlen Citizen", "GPE", body.index("Orlen")),
+    ]
+    entities = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert entities == {n: "organization" for n in ("Kestrel Gazette", "Brantwick Sun", "Orlen Citizen")}
+
+
+def test_a_title_after_a_work_noun_is_a_work_wherever_the_model_tagged_it() -> None:
+    # the film's title is tagged only where no cue stands; the cue elsewhere decides its type
+    body = "Next comes the horror film Quiet Harbor. Critics said Quiet Harbor was slow. Arlo Finch starred."
+    mentions = [
+        _m("Quiet Harbor", "ORG", body.index("Quiet Harbor was")),
+        _m("Arlo Finch", "PERSON", body.index("Arlo")),
+    ]
+    entities = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert entities == {"Quiet Harbor": "work", "Arlo Finch": "person"}
+    off = build_entities("", body, [], mentions, EntityRules(context_cues=False))
+    assert {e.name: e.type for e in off}["Quiet Harbor"] == "organization"
+
+
 def test_name_without_its_head_noun_is_the_organisation(nlp: Language) -> None:
     # "Brantwick" alone is tagged PERSON
     body = "Shares in Brantwick Holdings rose on Monday. Brantwick said it would cut costs."
@@ -729,6 +755,20 @@ def test_the_own_outlet_is_found_where_the_model_missed_it() -> None:
     assert entities["Wikinews"].salience == 0.0
     assert outlet_spans(body, "the-daily-ledger") == [(body.index("Daily"), body.index(" readers"))]
     assert outlet_spans("a wikinews page", "wikinews") == []  # lower case: no name
+
+
+def test_the_own_outlet_is_a_name_even_where_it_only_opens_sentences() -> None:
+    # a one-word name that only ever opens a sentence is dropped as a capitalised common word
+    # ("Turnout"); the own outlet is a name wherever it stands (seven GUM interviews lost "Wikinews")
+    title = "Wikinews interviews Jack Herrick"
+    body = "Wikinews spoke to Jack Herrick by phone. Herrick founded the site."
+    title_mentions = [_m("Wikinews", "ORG", 0, "title")]
+    mentions = [_m("Wikinews", "ORG", 0), _m("Jack Herrick", "PERSON", body.index("Jack"))]
+    entities = {e.name: e for e in build_entities(title, body, title_mentions, mentions, outlet="wikinews")}
+    assert entities["Wikinews"].type == "organization" and entities["Wikinews"].mentions == 2
+    assert entities["Wikinews"].salience == 0.0
+    off = build_entities(title, body, title_mentions, mentions, EntityRules(outlets=False), "wikinews")
+    assert {e.name for e in off} == {"Jack Herrick"}
 
 
 def test_party_members_are_a_group_and_the_party_an_organisation() -> None:

@@ -40,7 +40,7 @@ from typing import Literal
 
 from spacy.tokens import Doc
 
-from newsflow.enrich.entity_context import cue_label, join_split_names, split_slashed
+from newsflow.enrich.entity_context import cue_label, is_work_cue, join_split_names, split_slashed
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
     RawSpan,
@@ -366,12 +366,17 @@ def _merge_short_forms(
     return groups
 
 
+#: Organisation head nouns that also end place names ("West Bank", "Dogger Bank"): with them the
+#: model's place label stands; with any other ("Saudi Gazette" tagged GPE) the name is an organisation.
+PLACE_ORG_HEADS = frozenset({"Bank", "Group"})
+
+
 def _decide_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
     """Types that rules decide over the model's votes (before short forms are merged).
 
     - a multi-word name with an organisation head noun is an organisation ("Lumenfield Software",
-      "Eastbrook Institute of Technology" tagged PERSON), unless the model calls it a place ("West
-      Bank");
+      "Eastbrook Institute of Technology" tagged PERSON, "Saudi Gazette" tagged GPE), unless the
+      model calls it a place and its head also ends place names ("West Bank": ``PLACE_ORG_HEADS``);
     - a two- or three-word name ("Priya Iversen", tagged GPE) is a person when its surname is used
       alone as a speaker or with an age ("Iversen said", "said Iversen", "Iversen, 74,") and never
       after a locative preposition ("in Ireland" next to "Northern Ireland");
@@ -385,7 +390,7 @@ def _decide_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
         label = group.label(name)
         head = org_head_index(name)
         if head is not None:
-            if label not in ("GPE", "LOC"):
+            if label not in ("GPE", "LOC") or name.split()[head] not in PLACE_ORG_HEADS:
                 group.forced = "ORG"
                 name_parts.add(" ".join(name.split()[:head]))
             continue
@@ -505,6 +510,7 @@ def _drop_common_words(
     body: str,
     dateline: tuple[int, int] | None = None,
     keep_acronyms: bool = False,
+    outlets: frozenset[str] = frozenset(),
 ) -> dict[str, _Group]:
     """Drop one-word "entities" that are capitalised common words ("Turnout", "Observers").
 
@@ -512,7 +518,8 @@ def _drop_common_words(
     when the article also writes it in lower case, or when it only ever stands at the start of a
     sentence and is no part of a longer name in the article (an ambiguous surname stays). The place
     of a dateline opens the body but is a name. With ``keep_acronyms``, a name in capitals is never
-    a common word: "US" is no "us", "WHO" no "who".
+    a common word: "US" is no "us", "WHO" no "who". A news outlet (``outlets``, case-folded names)
+    is a name wherever it stands ("Wikinews interviews ...").
     """
     # an organisation head noun alone ("Software company Lumenfield Software ...") is a common noun
     in_longer_names = {w for g in groups.values() if len(g.words) > 1 for w in g.words} - _HEAD_WORDS
@@ -520,6 +527,9 @@ def _drop_common_words(
     for key, group in groups.items():
         name = group.canonical
         acronym = keep_acronyms and _ACRONYM.match(name) is not None
+        if any(m.text.casefold() in outlets for m in group.mentions):
+            kept[key] = group
+            continue
         if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names and not acronym:
             texts = {"title": title, "body": body}
             if has_whole_word(body, name.lower()) or has_whole_word(title, name.lower()):
@@ -774,6 +784,18 @@ def _cue_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
         cues = {cue_label(texts[m.field], m.start, m.end, m.label) for m in group.mentions} - {None}
         if len(cues) == 1:
             group.forced = cues.pop()
+        elif not cues and _titled_as_work(group.canonical, texts):
+            group.forced = "WORK_OF_ART"
+
+
+def _titled_as_work(name: str, texts: dict[str, str]) -> bool:
+    """Whether a title of several words stands after a work noun anywhere in the article, a place
+    the model may not have tagged ("by horror film White Noise": only its other mentions were)."""
+    if " " not in name:
+        return False
+    return any(
+        is_work_cue(text, start) for text in texts.values() for start, _ in whole_word_spans(text, name)
+    )
 
 
 def _with_outlet(text: str, mentions: list[Mention], source: str, field_name: Field) -> list[Mention]:
@@ -784,6 +806,19 @@ def _with_outlet(text: str, mentions: list[Mention], source: str, field_name: Fi
         if not any(m.start < end and start < m.end for m in mentions)
     ]
     return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
+
+
+def _outlet_names(
+    groups: dict[str, _Group], body: str, credit: tuple[int, int] | None, source: str | None
+) -> frozenset[str]:
+    """The case-folded forms among ``groups`` that name an outlet: the dateline's credit, the own source."""
+    credited = body[credit[0] : credit[1]].casefold() if credit is not None else None
+    return frozenset(
+        m.text.casefold()
+        for g in groups.values()
+        for m in g.mentions
+        if m.text.casefold() == credited or (source and is_own_outlet(m.text, source))
+    )
 
 
 def _outlet_types(groups: dict[str, _Group], credited: set[str], source: str | None) -> frozenset[str]:
@@ -841,7 +876,12 @@ def build_entities(
     groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes))
     _title_mentions(title, title_list, groups)
     groups = _drop_common_words(
-        _merge_short_forms(groups, texts, rules.namesakes), title, body, dateline, rules.acronym_case
+        _merge_short_forms(groups, texts, rules.namesakes),
+        title,
+        body,
+        dateline,
+        rules.acronym_case,
+        _outlet_names(groups, body, credit, outlet) if rules.outlets else frozenset(),
     )
     if rules.acronym_alias:
         groups = _merge_bracketed_acronyms(groups, texts)

@@ -59,6 +59,23 @@ PLACE_OF_NOUNS = frozenset(
 )
 PLACE_BEFORE_NOUNS = frozenset({"capital", "city", "town", "village", "port", "suburb"})
 PLACE_AFTER_NOUNS = frozenset({"province", "county", "district", "region", "prefecture"})
+#: Lower-case nouns that name a kind of work, before its title: "horror film White Noise", "the
+#: novel White Fang" (a title the model tags as an organisation or a person is neither).
+WORK_BEFORE_NOUNS = frozenset(
+    {
+        "film",
+        "movie",
+        "novel",
+        "book",
+        "album",
+        "song",
+        "musical",
+        "opera",
+        "documentary",
+        "sitcom",
+        "video game",
+    }
+)
 #: Courtesy titles written before a person's name ("Mr Iversen", "Dr. Okafor").
 PERSON_TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr"})
 
@@ -73,6 +90,7 @@ _PLACE_BEFORE = re.compile(
     rf"(?<![\w'’])(?:(?:{_alternatives(PLACE_OF_NOUNS)}) of|{_alternatives(PLACE_BEFORE_NOUNS)}) $"
 )
 _PLACE_AFTER = re.compile(rf" (?:{_alternatives(PLACE_AFTER_NOUNS)})(?![\w'’-])")
+_WORK_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(WORK_BEFORE_NOUNS)}) $")
 _PERSON_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(PERSON_TITLES)})\.? $")
 #: How far before a name a cue may start (the longest cue plus its space).
 _LOOK_BEHIND = 20
@@ -87,6 +105,8 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
     since = max(0, start - _LOOK_BEHIND)
     if _PERSON_BEFORE.search(text, since, start):
         return "PERSON"
+    if _WORK_BEFORE.search(text, since, start):
+        return "WORK_OF_ART"
     if _PLACE_BEFORE.search(text, since, start) or _PLACE_AFTER.match(text, end):
         return "GPE"
     if _ORG_BEFORE.search(text, since, start):
@@ -94,6 +114,11 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
     if _ORG_AFTER.match(text, end) and label not in ("GPE", "LOC", "NORP"):
         return "ORG"
     return None
+
+
+def is_work_cue(text: str, start: int) -> bool:
+    """Whether a work noun stands right before ``start`` ("the novel |White Fang")."""
+    return _WORK_BEFORE.search(text, max(0, start - _LOOK_BEHIND), start) is not None
 
 
 #: Lower-case particles inside people's names ("Daniel arap Moi", "Ludwig van Beethoven").
