@@ -14,6 +14,11 @@ each file, its commit and its length. Run:
 
     python evaluation/tools/extract_amalgum_news.py ad33923 AMALGUM_news_snowstorm.xml > amalgum.jsonl
 
+A file of ``amalgum_extra/news/xml/`` is named so in ``via`` with ``--repo-dir amalgum_extra/news/xml``
+(the default is ``amalgum/news/xml``). The files declare ``encoding='utf8'``, a spelling the XML
+parser does not accept for bytes, so each file is read as UTF-8 text and parsed from that text
+(otherwise any non-ASCII character, such as a dash, stops the parse).
+
 It writes one JSON line per file in the form ``add_tosca_articles.py --selection`` reads (``key`` =
 the document's short title). Rendering: one paragraph per ``<p>``, ``<head>`` and ``<caption>``
 (consecutive sentences outside any paragraph make one paragraph); the first ``<head>`` is the
@@ -24,8 +29,8 @@ not article text) is left out.
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -91,10 +96,10 @@ def render(root: ET.Element) -> tuple[list[str], str | None]:
     return paragraphs, dateline
 
 
-def main(paths: list[str], commit: str) -> int:
+def main(paths: list[str], commit: str, repo_dir: str = "amalgum/news/xml") -> int:
     for path in paths:
-        data = Path(path).read_bytes()
-        root = ET.fromstring(data)
+        text = Path(path).read_text(encoding="utf-8")
+        root = ET.fromstring(text)
         short = root.get("shortTitle") or ""
         paragraphs, dateline = render(root)
         record = {
@@ -105,8 +110,8 @@ def main(paths: list[str], commit: str) -> int:
             "body": "\n\n".join(paragraphs),
             "source_url": root.get("sourceURL"),
             "via": (
-                f"AMALGUM corpus ({REPO} @ {commit}) amalgum/news/xml/{Path(path).name}, read through "
-                f"the search tool and saved verbatim ({len(data.decode('utf-8')):,} characters, as "
+                f"AMALGUM corpus ({REPO} @ {commit}) {repo_dir}/{Path(path).name}, read through "
+                f"the search tool and saved verbatim ({len(text):,} characters, as "
                 "the index reports), tokens joined into running text by "
                 "evaluation/tools/extract_amalgum_news.py"
             ),
@@ -116,5 +121,9 @@ def main(paths: list[str], commit: str) -> int:
 
 
 if __name__ == "__main__":
-    # usage: extract_amalgum_news.py COMMIT FILE.xml...
-    raise SystemExit(main(sys.argv[2:], sys.argv[1]))
+    parser = argparse.ArgumentParser(description="AMALGUM news XML -> evaluation candidates")
+    parser.add_argument("commit", help="the repository commit the files were read at")
+    parser.add_argument("files", nargs="+", help="AMALGUM_news_<name>.xml files saved verbatim")
+    parser.add_argument("--repo-dir", default="amalgum/news/xml", help="their folder in the repository")
+    args = parser.parse_args()
+    raise SystemExit(main(args.files, args.commit, args.repo_dir))

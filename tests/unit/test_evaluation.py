@@ -167,6 +167,39 @@ def test_the_committed_set_is_sourced_licensed_and_consistent() -> None:
     assert all(e.type in ENTITY_TYPES and e.canonical for gold in entities.values() for e in gold)
 
 
+def test_the_amalgum_extractor_reads_utf8_files_and_names_their_folder(tmp_path: Path) -> None:
+    # AMALGUM files declare encoding='utf8'; parsed as bytes, the first dash stopped the parse
+    doc = (
+        "<?xml version='1.0' encoding='utf8'?>\n"
+        '<text id="AMALGUM_news_gale" title="Gale warning for the coast" shortTitle="gale" '
+        'type="news" dateCreated="2014-02-15" sourceURL="https://en.wikinews.org/wiki/Gale">\n'
+        "<head>\n<s>\nGale\tNN\tgale\nwarning\tNN\twarning\n</s>\n</head>\n"
+        "<p>\n<s>\nWinds\tNNS\twind\nrose\tVBD\trise\n—\t:\t—\nfast\tRB\tfast\n.\t.\t.\n</s>\n</p>\n"
+        "</text>"
+    )
+    path = tmp_path / "AMALGUM_news_gale.xml"
+    path.write_text(doc, encoding="utf-8")
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(EVAL_DIR / "tools" / "extract_amalgum_news.py"),
+            "c62d76a",
+            str(path),
+            "--repo-dir",
+            "amalgum_extra/news/xml",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout
+    record = json.loads(out)
+    assert record["key"] == "gale" and record["title"] == "Gale warning for the coast"
+    assert record["body"] == "Winds rose — fast."
+    assert "@ c62d76a) amalgum_extra/news/xml/AMALGUM_news_gale.xml" in record["via"]
+    assert f"({len(doc):,} characters" in record["via"]
+
+
 def test_the_entity_gold_is_the_adjudication_of_two_independent_annotations() -> None:
     # evaluation/README.md: entities.jsonl is rebuilt exactly from the two annotations and the
     # adjudicator's decisions, each with its reason
