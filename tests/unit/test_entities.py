@@ -599,6 +599,25 @@ def test_a_place_name_cut_at_its_particle_is_one(nlp: Language) -> None:
     ]
 
 
+def test_a_university_campus_is_part_of_its_name(nlp: Language) -> None:
+    # the medium model tags "University of North Carolina" ORG and "Chapel Hill" FAC apart
+    text = "Works went to the University of Kestrel at Harbor Hill and to Brant College at Orlen."
+    ents = [
+        ("University of Kestrel", "ORG"),
+        ("Harbor Hill", "FAC"),
+        ("Brant College", "ORG"),
+        ("Orlen", "GPE"),
+    ]
+    mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
+    assert [(m.text, m.label) for m in mentions] == [
+        ("University of Kestrel at Harbor Hill", "ORG"),
+        ("Brant College", "ORG"),  # a college "at" a town is where it is
+        ("Orlen", "GPE"),
+    ]
+    off = mentions_from_doc(_with_ents(nlp, text, ents), "body", EntityRules(split_names=False))
+    assert ("University of Kestrel", "ORG") in [(m.text, m.label) for m in off]
+
+
 def test_a_surname_is_merged_once_a_rule_made_its_full_name_a_person() -> None:
     # the medium model tags "Donald Trump" and every "Trump" ORG in the seed article
     body = "President-elect Donald Trump confirmed the call. Trump spoke on Friday."
@@ -755,6 +774,39 @@ def test_the_own_outlet_is_found_where_the_model_missed_it() -> None:
     assert entities["Wikinews"].salience == 0.0
     assert outlet_spans(body, "the-daily-ledger") == [(body.index("Daily"), body.index(" readers"))]
     assert outlet_spans("a wikinews page", "wikinews") == []  # lower case: no name
+
+
+def test_names_written_surname_first_in_a_reading_list_are_people() -> None:
+    body = (
+        "Some favourites:\n\nAusten, Jane. Pride and Prejudice\n\nMarx, Karl and Twain, Mark. Essays\n\n"
+        "Paris, France. A guide\n\nLater, Smith, John said it was fine."
+    )
+    # the model tags the pieces: "Jane" a person, "Austen" a place, "Paris" a place
+    mentions = [
+        _m("Austen", "GPE", body.index("Austen")),
+        _m("Jane", "PERSON", body.index("Jane")),
+        _m("Marx", "ORG", body.index("Marx")),
+        _m("Paris", "GPE", body.index("Paris")),
+    ]
+    entities = build_entities("", body, [], mentions)
+    # "Paris, France." is no person ("France" is no given name), nor "Smith, John" inside a sentence
+    assert {e.name for e in entities if e.type == "person"} == {"Jane Austen", "Karl Marx", "Mark Twain"}
+    assert "Austen" not in {e.name for e in entities}
+    off = build_entities("", body, [], mentions, EntityRules(inverted_names=False))
+    assert {e.name for e in off if e.type == "person"} == {"Jane"}
+
+
+def test_a_common_noun_in_capitals_is_no_organisation() -> None:
+    body = "The CNN report said his IQ was tested after a DUI arrest in Kestrel."
+    mentions = [
+        _m("CNN", "ORG", body.index("CNN")),
+        _m("IQ", "ORG", body.index("IQ")),
+        _m("DUI", "ORG", body.index("DUI")),
+        _m("Kestrel", "GPE", body.index("Kestrel")),
+    ]
+    assert {e.name for e in build_entities("", body, [], mentions)} == {"CNN", "Kestrel"}
+    off = build_entities("", body, [], mentions, EntityRules(acronym_case=False))
+    assert {"IQ", "DUI"} <= {e.name for e in off}
 
 
 def test_the_own_outlet_is_a_name_even_where_it_only_opens_sentences() -> None:

@@ -40,7 +40,13 @@ from typing import Literal
 
 from spacy.tokens import Doc
 
-from newsflow.enrich.entity_context import cue_label, is_work_cue, join_split_names, split_slashed
+from newsflow.enrich.entity_context import (
+    cue_label,
+    inverted_names,
+    is_work_cue,
+    join_split_names,
+    split_slashed,
+)
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
     RawSpan,
@@ -128,7 +134,8 @@ class EntityRules:
     #: storms, flights and spacecraft are events and products ("Cyclone Phailin", "Flight ET409",
     #: "Space Shuttle Atlantis" tagged ORG)
     event_names: bool = True
-    #: a name in capitals is no common word: "US" stays although the article writes "us"
+    #: a name in capitals is no common word: "US" stays although the article writes "us"; but a
+    #: common noun written in capitals is no name ("IQ", "DUI": ``COMMON_ACRONYMS``)
     acronym_case: bool = True
     #: a person's full name is no short form of an organisation named after them ("Andy Warhol" is
     #: not merged into the "Andy Warhol Foundation")
@@ -148,6 +155,10 @@ class EntityRules:
     #: a one-word party-member noun ("Democrats", "Republican", "Tories") names people of a party: a
     #: group, not the organisation (the party's name, "Republican Party", stays an organisation)
     party_members: bool = True
+    #: a paragraph that opens with names written surname first, as in a reading list or a
+    #: bibliography ("Austen, Jane. Pride and Prejudice", "Marx, Karl and Engels, Friedrich. ..."),
+    #: names people: "Jane Austen", whatever the model made of the pieces
+    inverted_names: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -530,6 +541,8 @@ def _drop_common_words(
         if any(m.text.casefold() in outlets for m in group.mentions):
             kept[key] = group
             continue
+        if keep_acronyms and name in COMMON_ACRONYMS:
+            continue  # "an IQ test", "a DUI charge": a common noun in capitals, no name
         if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names and not acronym:
             texts = {"title": title, "body": body}
             if has_whole_word(body, name.lower()) or has_whole_word(title, name.lower()):
@@ -660,6 +673,52 @@ def _gazetteer_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
 
 
 _ACRONYM = re.compile(r"^[A-Z][A-Z&.]{1,7}$")
+#: Common nouns written as acronyms, which the model tags as organisations ("IQ", "DUI", "GDP"):
+#: general English, like a list of stop words; no organisation's name is among them.
+COMMON_ACRONYMS = frozenset(
+    {
+        "IQ",
+        "DUI",
+        "DWI",
+        "POV",
+        "ROV",
+        "GDP",
+        "GNP",
+        "CPI",
+        "CEO",
+        "CFO",
+        "COO",
+        "CTO",
+        "DNA",
+        "RNA",
+        "MRI",
+        "ICU",
+        "GPS",
+        "SMS",
+        "URL",
+        "FAQ",
+        "PDF",
+        "USB",
+        "DVD",
+        "LED",
+        "LCD",
+        "PIN",
+        "VAT",
+        "IPO",
+        "UFO",
+        "VIP",
+        "MVP",
+        "AWOL",
+        "ASAP",
+        "DIY",
+        "LGBT",
+        "LGBTQ",
+        "PhD",
+        "MBA",
+        "CV",
+        "HQ",
+    }
+)
 
 
 def _initials_fit(acronym: str, name: str) -> bool:
@@ -798,6 +857,19 @@ def _titled_as_work(name: str, texts: dict[str, str]) -> bool:
     )
 
 
+def _with_inverted_names(body: str, mentions: list[Mention]) -> list[Mention]:
+    """``mentions`` with each name written surname first at a paragraph's start ("Austen, Jane.")
+    as one person, "Jane Austen", in place of the model's mentions that overlap it."""
+    found = inverted_names(body, given_names())
+    if not found:
+        return mentions
+    added = [
+        Mention(f"{given} {surname}", "PERSON", "body", start, end) for start, end, surname, given in found
+    ]
+    kept = [m for m in mentions if not any(a.start < m.end and m.start < a.end for a in added)]
+    return sorted([*kept, *added], key=lambda m: m.start)
+
+
 def _with_outlet(text: str, mentions: list[Mention], source: str, field_name: Field) -> list[Mention]:
     """``mentions`` plus a mention of the outlet ``source`` wherever ``text`` names it and no mention is."""
     added = [
@@ -867,6 +939,8 @@ def build_entities(
         start, end = credit
         body_list = [m for m in body_list if m.end <= start or m.start >= end]
         body_list.insert(1, Mention(body[start:end], "ORG", "body", start, end))
+    if rules.inverted_names:
+        body_list = _with_inverted_names(body, body_list)
     if rules.role_suffix:
         body_list = _strip_role(body_list)
     groups: dict[str, _Group] = {}

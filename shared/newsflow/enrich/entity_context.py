@@ -7,8 +7,10 @@ organisation or place, and courtesy titles. Used by ``newsflow.enrich.entities``
   company Petrobras", "news agency Yonhap" (organisations), "the town of Yeoncheon", "provincial
   capital Banda Aceh", "Aceh province" (places), "Mr Iversen" (a person);
 - ``join_split_names``: a name the model cut in two is one ("Luiz Inácio" + "Lula da Silva",
-  "Daniel arap" + "Moi", "Palacio" + "do" + "Planalto");
-- ``split_slashed``: "Newsmax / Zogby" is two names.
+  "Daniel arap" + "Moi", "Palacio" + "do" + "Planalto", "University of North Carolina" + "at" +
+  "Chapel Hill");
+- ``split_slashed``: "Newsmax / Zogby" is two names;
+- ``inverted_names``: "Austen, Jane." opening a paragraph of a reading list is "Jane Austen".
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ _INNER_PARTICLES = frozenset({" do ", " da ", " dos ", " das ", " de ", " del ",
 def join_split_names(spans: Sequence[RawSpan], text: str) -> list[RawSpan]:
     """A name the model cut in two is one: two people with only a space between them ("Luiz Inácio"
     + "Lula da Silva"), a person ending in a name particle followed by a name ("Daniel arap" +
-    "Moi"), or two names joined by a Romance particle ("Palacio" + "do" + "Planalto")."""
+    "Moi"), two names joined by a Romance particle ("Palacio" + "do" + "Planalto"), or a university
+    and its campus ("University of North Carolina" + "at" + "Chapel Hill")."""
     joined: list[RawSpan] = []
     for span in spans:
         previous = joined[-1] if joined else None
@@ -163,9 +166,48 @@ def join_split_names(spans: Sequence[RawSpan], text: str) -> list[RawSpan]:
             places = {previous.label, span.label} & {"GPE", "LOC", "FAC"}
             label = "GPE" if places else previous.label
             joined[-1] = RawSpan(previous.start, span.end, label, text[previous.start : span.end])
+        elif (
+            previous is not None
+            and previous.label == "ORG"
+            and span.label in ("GPE", "LOC", "FAC")
+            and text[previous.end : span.start] in (" at ", "–", "-")
+            and previous.text.split()[0] == "University"
+            and span.text[:1].isupper()
+        ):
+            # "University of North Carolina" + "at" + "Chapel Hill", "University of Wisconsin" + "–"
+            # + "Madison": the campus is part of the university's name
+            joined[-1] = RawSpan(previous.start, span.end, "ORG", text[previous.start : span.end])
         else:
             joined.append(span)
     return joined
+
+
+_NAME = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*"
+#: "Austen, Jane", "Macaulay, Thomas Babington": a surname, a comma, one to three given names
+_INVERTED = re.compile(rf"(?P<surname>{_NAME}), (?P<given>{_NAME}(?: {_NAME}){{0,2}})")
+#: what may follow an inverted name in a list: the full stop before the title, "and" before another
+_INVERTED_END = re.compile(r"\.(?:\s|$)| and ")
+
+
+def inverted_names(text: str, given_names: Collection[str]) -> list[tuple[int, int, str, str]]:
+    """Names written surname first at the start of a paragraph, as a reading list or a bibliography
+    writes them ("Austen, Jane. Pride and Prejudice"; "Marx, Karl and Engels, Friedrich. ..."):
+    (start, end, surname, given names) of each, when the first given name is a known one."""
+    found: list[tuple[int, int, str, str]] = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        pos = paragraph.start()
+        while True:
+            match = _INVERTED.match(text, pos, paragraph.end())
+            if match is None or match.group("given").split()[0] not in given_names:
+                break
+            end = _INVERTED_END.match(text, match.end())
+            if end is None:
+                break
+            found.append((match.start(), match.end(), match.group("surname"), match.group("given")))
+            if end.group() != " and ":
+                break
+            pos = end.end()
+    return found
 
 
 def split_slashed(text: str, start: int) -> list[tuple[str, int]]:
