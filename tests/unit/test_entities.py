@@ -545,6 +545,45 @@ def test_a_type_noun_next_to_a_name_gives_its_type() -> None:
     assert {e.name: e.type for e in build_entities("", body, [], mentions, off)}["Frelimo"] == "person"
 
 
+def test_an_apposition_that_says_what_a_name_is_gives_its_type() -> None:
+    body = (
+        "Ode Varn (Petrobrax, government oil company, chairman) spoke. The Halden Center — an "
+        "organization providing monitors — agreed. Rescuers reached Gandro, a town near the coast. "
+        "Jan Okafor, a former bank executive, and Jim Baxter, secretary of state, met the Kestrel "
+        "Brotherhood, about the current state of magic."
+    )
+    labels = {
+        "Petrobrax": "GPE",
+        "Halden Center": "GPE",
+        "Gandro": "PERSON",
+        "Jan Okafor": "PERSON",
+        "Jim Baxter": "PERSON",
+        "Kestrel Brotherhood": "ORG",
+    }
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert types == {
+        "Petrobrax": "organization",
+        "Halden Center": "organization",
+        "Gandro": "place",
+        "Jan Okafor": "person",  # "a former bank executive": the bank does not head the apposition
+        "Jim Baxter": "person",  # nor the state "secretary of state"
+        "Kestrel Brotherhood": "organization",
+    }
+
+
+def test_a_type_noun_the_model_took_into_a_name_is_cut_off(nlp: Language) -> None:
+    # the medium model tags "Frelimo party" ORG and "Frelimo" PERSON in one article
+    text = "The ruling Frelimo party won. Frelimo has ruled since 1975. Aid reached Dunmorrow province."
+    ents = [("Frelimo party", "ORG"), ("Frelimo", "PERSON"), ("Dunmorrow province", "GPE")]
+    mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
+    assert [m.text for m in mentions] == ["Frelimo", "Frelimo", "Dunmorrow"]
+    entities = build_entities("", text, [], mentions)
+    assert [(e.name, e.type, e.mentions) for e in entities][:1] == [("Frelimo", "organization", 2)]
+    off = mentions_from_doc(_with_ents(nlp, text, ents), "body", EntityRules(context_cues=False))
+    assert off[0].text == "Frelimo party"
+
+
 def test_type_nouns_of_two_kinds_decide_nothing() -> None:
     body = "The Corvan party met. Later the town of Corvan voted."
     first, second = body.index("Corvan"), body.index("Corvan", body.index("town"))

@@ -46,6 +46,7 @@ from newsflow.enrich.entity_context import (
     is_work_cue,
     join_split_names,
     split_slashed,
+    without_cue_noun,
 )
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
@@ -126,7 +127,9 @@ class EntityRules:
     #: "Palacio" + "do" + "Planalto"), and "Newsmax / Zogby" is two names
     split_names: bool = True
     #: a lower-case noun next to a name gives its type: "Frelimo party", "oil company Petrobras",
-    #: "the town of Yeoncheon", "Aceh province", "Mr Iversen"
+    #: "the town of Yeoncheon", "Aceh province", "Mr Iversen", an apposition ("Petrobras, government
+    #: oil company,"), a work noun ("horror film White Noise"); such a noun the model took into the
+    #: name is cut off ("Frelimo party" → "Frelimo")
     context_cues: bool = True
     #: an acronym in brackets right after a name is that name ("Kennedy Space Center (KSC)", "World
     #: Health Organization (WHO)"), whatever the model called either
@@ -284,6 +287,8 @@ def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULE
             if cleaned is None:
                 continue
             text, start = cleaned
+            if rules.context_cues:
+                text = without_cue_noun(text)
             if not any(ch.isupper() for ch in text):
                 continue  # "electoral commission", "km/h": no proper name without a capital letter
             parts = split_org_location(text, start) if span.label == "ORG" else [(text, start, span.label)]

@@ -4,8 +4,10 @@ General English, no list of names: the words listed here are common nouns that n
 organisation or place, and courtesy titles. Used by ``newsflow.enrich.entities``:
 
 - ``cue_label``: a lower-case noun next to a name says its type — "the ruling Frelimo party", "oil
-  company Petrobras", "news agency Yonhap" (organisations), "the town of Yeoncheon", "provincial
-  capital Banda Aceh", "Aceh province" (places), "Mr Iversen" (a person);
+  company Petrobras", "news agency Yonhap", "Petrobras, government oil company," (organisations),
+  "the town of Yeoncheon", "provincial capital Banda Aceh", "Aceh province", "Gander, a town near
+  ..." (places), "Mr Iversen" (a person), "horror film White Noise" (a work);
+- ``without_cue_noun``: "Frelimo party" → "Frelimo";
 - ``join_split_names``: a name the model cut in two is one ("Luiz Inácio" + "Lula da Silva",
   "Daniel arap" + "Moi", "Palacio" + "do" + "Planalto", "University of North Carolina" + "at" +
   "Chapel Hill");
@@ -92,6 +94,33 @@ _PLACE_BEFORE = re.compile(
     rf"(?<![\w'’])(?:(?:{_alternatives(PLACE_OF_NOUNS)}) of|{_alternatives(PLACE_BEFORE_NOUNS)}) $"
 )
 _PLACE_AFTER = re.compile(rf" (?:{_alternatives(PLACE_AFTER_NOUNS)})(?![\w'’-])")
+#: An apposition after a name that says what it is: "Petrobras, government oil company, ...", "The
+#: Carter Center — an organization providing election monitors", "Gander, a town in ...": the type
+#: noun closes the apposition (punctuation, or a word that opens what follows it), so "Okafor, a
+#: former bank executive" and "James Baker, secretary of state," say nothing (the noun must head it).
+_APPOSITION = (
+    r"(?:,| —| –) (?:(?:a|an|the) )?(?:(?!(?:{function_words}) )[a-z][\w'’-]* ){{0,3}}?"
+    r"(?:{nouns})(?=[,.;:)—–]| (?:{after})\b)"
+)
+_APPOSITION_AFTER = "that|which|who|whose|providing|based|in|of|on|with|founded|owned|for|from|near"
+#: words that cannot stand between the apposition's article and its noun: the noun would not head it
+#: (", secretary of state,", ", about the current state of magic")
+_NOT_MODIFIERS = (
+    "of|for|to|in|at|on|by|with|and|or|about|as|from|into|over|under|after|before|than|the|a|an|"
+    "his|her|its|their|our|this|that|these|those|who|which|where|when|is|was|are|were"
+)
+_ORG_APPOSITION = re.compile(
+    _APPOSITION.format(
+        nouns=_alternatives(ORG_CUE_NOUNS), after=_APPOSITION_AFTER, function_words=_NOT_MODIFIERS
+    )
+)
+_PLACE_APPOSITION = re.compile(
+    _APPOSITION.format(
+        nouns=_alternatives(PLACE_OF_NOUNS | PLACE_BEFORE_NOUNS),
+        after=_APPOSITION_AFTER,
+        function_words=_NOT_MODIFIERS,
+    )
+)
 _WORK_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(WORK_BEFORE_NOUNS)}) $")
 _PERSON_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(PERSON_TITLES)})\.? $")
 #: How far before a name a cue may start (the longest cue plus its space).
@@ -111,11 +140,24 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
         return "WORK_OF_ART"
     if _PLACE_BEFORE.search(text, since, start) or _PLACE_AFTER.match(text, end):
         return "GPE"
+    if _ORG_APPOSITION.match(text, end):
+        return "ORG"
+    if _PLACE_APPOSITION.match(text, end):
+        return "GPE"
     if _ORG_BEFORE.search(text, since, start):
         return "ORG"
     if _ORG_AFTER.match(text, end) and label not in ("GPE", "LOC", "NORP"):
         return "ORG"
     return None
+
+
+def without_cue_noun(name: str) -> str:
+    """ "Frelimo party" → "Frelimo", "Aceh province" → "Aceh": a lower-case type noun the model took
+    into the name is no part of it (it stays in the text, where ``cue_label`` reads it)."""
+    head, _, last = name.rpartition(" ")
+    if head and last in ORG_CUE_NOUNS | PLACE_AFTER_NOUNS:
+        return head.rstrip()
+    return name
 
 
 def is_work_cue(text: str, start: int) -> bool:
