@@ -572,6 +572,21 @@ def test_an_apposition_that_says_what_a_name_is_gives_its_type() -> None:
     }
 
 
+def test_an_address_or_a_possessive_is_no_type_cue() -> None:
+    # found on Wikinews articles outside the evaluation set (session 8)
+    body = (
+        "Staff went to Shopper Events LLC of Rogers, Arkansas, a marketing firm. Troops swept "
+        "the province of Sumaidaie's village, Sumaidaie said."
+    )
+    mentions = [
+        _m("Arkansas", "GPE", body.index("Arkansas")),
+        _m("Sumaidaie", "PERSON", body.index("Sumaidaie")),
+        _m("Sumaidaie", "PERSON", body.index("Sumaidaie said")),
+    ]
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert types == {"Arkansas": "place", "Sumaidaie": "person"}
+
+
 def test_a_type_noun_the_model_took_into_a_name_is_cut_off(nlp: Language) -> None:
     # the medium model tags "Frelimo party" ORG and "Frelimo" PERSON in one article
     text = "The ruling Frelimo party won. Frelimo has ruled since 1975. Aid reached Dunmorrow province."

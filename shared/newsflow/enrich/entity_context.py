@@ -121,6 +121,7 @@ _PLACE_APPOSITION = re.compile(
         function_words=_NOT_MODIFIERS,
     )
 )
+_AFTER_PLACE_COMMA = re.compile(r"[A-Z][\w.'’-]*, $")
 _WORK_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(WORK_BEFORE_NOUNS)}) $")
 _PERSON_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(PERSON_TITLES)})\.? $")
 #: How far before a name a cue may start (the longest cue plus its space).
@@ -138,11 +139,15 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
         return "PERSON"
     if _WORK_BEFORE.search(text, since, start):
         return "WORK_OF_ART"
-    if _PLACE_BEFORE.search(text, since, start) or _PLACE_AFTER.match(text, end):
+    possessive = text[end : end + 2] in ("'s", "’s")  # "the province of Sumaidaie's village"
+    if (_PLACE_BEFORE.search(text, since, start) and not possessive) or _PLACE_AFTER.match(text, end):
         return "GPE"
-    if _ORG_APPOSITION.match(text, end):
+    # "Shopper Events LLC of Rogers, Arkansas, a marketing firm": after "City, " the apposition
+    # describes what stands before the city, not the state
+    in_address = _AFTER_PLACE_COMMA.search(text, since, start) is not None
+    if not in_address and _ORG_APPOSITION.match(text, end):
         return "ORG"
-    if _PLACE_APPOSITION.match(text, end):
+    if not in_address and _PLACE_APPOSITION.match(text, end):
         return "GPE"
     if _ORG_BEFORE.search(text, since, start):
         return "ORG"
