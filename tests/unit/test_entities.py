@@ -338,15 +338,25 @@ def test_a_place_ending_in_a_head_noun_stays_a_place() -> None:
 
 def test_a_masthead_the_model_calls_a_place_or_a_person_is_an_organisation() -> None:
     # en_core_web_md tags "Saudi Gazette" GPE and "Edmonton Sun" PERSON; only heads that also end
-    # place names ("West Bank") leave the model's place label standing
-    body = "Editor Jan Ode of the Kestrel Gazette said so. The Brantwick Sun and the Orlen Citizen agreed."
+    # place names ("West Bank") leave the model's place label standing. "Sun" is a surname too: a
+    # masthead only after a place's name
+    body = (
+        "Editor Jan Ode of the Kestrel Gazette said so. The Edmonton Sun and the Orlen Citizen agreed. "
+        "Reporter Jennifer Sun wrote it."
+    )
     mentions = [
         _m("Kestrel Gazette", "GPE", body.index("Kestrel")),
-        _m("Brantwick Sun", "PERSON", body.index("Brantwick")),
+        _m("Edmonton Sun", "PERSON", body.index("Edmonton")),
         _m("Orlen Citizen", "GPE", body.index("Orlen")),
+        _m("Jennifer Sun", "PERSON", body.index("Jennifer")),
     ]
     entities = {e.name: e.type for e in build_entities("", body, [], mentions)}
-    assert entities == {n: "organization" for n in ("Kestrel Gazette", "Brantwick Sun", "Orlen Citizen")}
+    assert entities == {
+        "Kestrel Gazette": "organization",
+        "Edmonton Sun": "organization",
+        "Orlen Citizen": "organization",
+        "Jennifer Sun": "person",
+    }
 
 
 def test_a_title_after_a_work_noun_is_a_work_wherever_the_model_tagged_it() -> None:

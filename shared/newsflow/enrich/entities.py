@@ -50,6 +50,7 @@ from newsflow.enrich.entity_context import (
 )
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
+    PLACE_MASTHEAD_HEADS,
     RawSpan,
     after_locative,
     dateline_name,
@@ -405,6 +406,10 @@ def _decide_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
         name = group.canonical
         label = group.label(name)
         head = org_head_index(name)
+        words = name.split()
+        masthead = len(words) >= 2 and words[-1] in PLACE_MASTHEAD_HEADS
+        if head is None and masthead and " ".join(words[:-1]) in known_places():
+            head = len(words) - 1  # "Edmonton Sun" (tagged PERSON), not "Jennifer Sun"
         if head is not None:
             if label not in ("GPE", "LOC") or name.split()[head] not in PLACE_ORG_HEADS:
                 group.forced = "ORG"

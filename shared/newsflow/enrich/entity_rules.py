@@ -69,9 +69,8 @@ ORG_HEAD_WORDS = frozenset(
         "Gazette",
         "Tribune",
         "Journal",
-        # issue 12, session 8: mastheads ("Edmonton Sun", "Ottawa Citizen", "Hollywood Reporter")
-        "Sun",
-        "Post",
+        # issue 12, session 8: mastheads ("Ottawa Citizen", "Hollywood Reporter"; "Sun", "Post" and
+        # "Star" are surnames too: ``PLACE_MASTHEAD_HEADS``)
         "Chronicle",
         "Telegraph",
         "Observer",
@@ -92,6 +91,10 @@ ORG_HEAD_WORDS = frozenset(
         "Airways",
     }
 )
+
+#: Masthead words that are also surnames ("Jennifer Sun", "Emily Post"): a masthead only after a
+#: place's name ("Edmonton Sun", "Denver Post", "Toronto Star"), which ``entities`` checks.
+PLACE_MASTHEAD_HEADS = frozenset({"Sun", "Post", "Star"})
 
 #: Verbs that report speech; "Iversen said" / "said Iversen" make "Iversen" a speaker.
 SPEECH_VERBS = (
