@@ -890,28 +890,26 @@ def _with_outlet(text: str, mentions: list[Mention], source: str, field_name: Fi
     return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
 
 
-def _outlet_names(
-    groups: dict[str, _Group], body: str, credit: tuple[int, int] | None, source: str | None
-) -> frozenset[str]:
-    """The case-folded forms among ``groups`` that name an outlet: the dateline's credit, the own source."""
-    credited = body[credit[0] : credit[1]].casefold() if credit is not None else None
+def _is_outlet(form: str, credited: frozenset[str], source: str | None) -> bool:
+    """Whether a name's form is an outlet: the one the dateline credits (``credited``, case-folded)
+    or the article's own source."""
+    return form.casefold() in credited or (source is not None and is_own_outlet(form, source))
+
+
+def _outlet_names(groups: dict[str, _Group], credited: frozenset[str], source: str | None) -> frozenset[str]:
+    """The case-folded forms among ``groups`` that name an outlet (see ``_is_outlet``)."""
     return frozenset(
-        m.text.casefold()
-        for g in groups.values()
-        for m in g.mentions
-        if m.text.casefold() == credited or (source and is_own_outlet(m.text, source))
+        m.text.casefold() for g in groups.values() for m in g.mentions if _is_outlet(m.text, credited, source)
     )
 
 
-def _outlet_types(groups: dict[str, _Group], credited: set[str], source: str | None) -> frozenset[str]:
-    """Force the outlets among ``groups`` to organisations; return their forms, case-folded.
-
-    An outlet is a name the dateline credits (``credited``, case-folded) or the article's own source.
-    """
+def _outlet_types(groups: dict[str, _Group], credited: frozenset[str], source: str | None) -> frozenset[str]:
+    """Force the outlets among ``groups`` (see ``_is_outlet``) to organisations; return their forms,
+    case-folded."""
     found: set[str] = set()
     for group in groups.values():
         forms = {m.text for m in group.mentions}
-        if any(f.casefold() in credited or (source and is_own_outlet(f, source)) for f in forms):
+        if any(_is_outlet(f, credited, source) for f in forms):
             group.forced = "ORG"
             found.update(f.casefold() for f in forms)
     return frozenset(found)
@@ -944,6 +942,7 @@ def build_entities(
         title_list = _with_outlet(title, title_list, outlet, "title")
         body_list = _with_outlet(body, body_list, outlet, "body")
     credit = find_dateline_credit(body) if rules.outlets else None
+    credited = frozenset({body[credit[0] : credit[1]].casefold()} if credit is not None else ())
     if credit is not None:
         # "(Metro Wire)": the outlet the dateline credits, an organisation whatever the model said
         start, end = credit
@@ -965,7 +964,7 @@ def build_entities(
         body,
         dateline,
         rules.acronym_case,
-        _outlet_names(groups, body, credit, outlet) if rules.outlets else frozenset(),
+        _outlet_names(groups, credited, outlet) if rules.outlets else frozenset(),
     )
     if rules.acronym_alias:
         groups = _merge_bracketed_acronyms(groups, texts)
@@ -985,7 +984,6 @@ def build_entities(
         _given_name_types(groups)
     outlets = frozenset[str]()
     if rules.outlets:
-        credited = {body[credit[0] : credit[1]].casefold()} if credit is not None else set()
         outlets = _outlet_types(groups, credited, outlet)
     if rules.late_merge:
         groups = _merge_short_forms(groups, texts, rules.namesakes)
