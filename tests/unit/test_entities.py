@@ -21,6 +21,7 @@ from newsflow.enrich.entity_rules import (
 )
 from newsflow.enrich.nlp import cached_nlp
 from newsflow.enrich.outlets import find_dateline, find_dateline_credit, outlet_spans
+from newsflow.enrich.word_search import whole_word_spans
 from newsflow.models import Entity
 from tests.support.articles import SEED_ENTITIES, seed_title_body
 
@@ -595,6 +596,42 @@ def test_an_address_or_a_possessive_is_no_type_cue() -> None:
     ]
     types = {e.name: e.type for e in build_entities("", body, [], mentions)}
     assert types == {"Arkansas": "place", "Sumaidaie": "person"}
+
+
+def test_a_building_named_as_such_is_a_place_unless_its_other_mentions_act() -> None:
+    # "the roof of the Houses of Parliament" is the building; "the gates of the UN" among the UN's
+    # other mentions is the institution, which acts
+    body = (
+        "Protesters scaled the roof of the Harwick Hall of Assembly. The club's new ballpark, now "
+        "called Velt Field, opens in May. Marchers reached the gates of the Norland Union. The Norland "
+        "Union said so. The Norland Union fined them."
+    )
+    mentions = [
+        _m("Harwick Hall of Assembly", "ORG", body.index("Harwick")),
+        _m("Velt Field", "ORG", body.index("Velt")),
+        *(_m("Norland Union", "ORG", start) for start, _ in whole_word_spans(body, "Norland Union")),
+    ]
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert types == {
+        "Harwick Hall of Assembly": "place",
+        "Velt Field": "place",
+        "Norland Union": "organization",
+    }
+    off = build_entities("", body, [], mentions, EntityRules(context_cues=False))
+    assert {e.name: e.type for e in off}["Velt Field"] == "organization"
+
+
+def test_a_business_before_bar_or_owner_is_an_organisation() -> None:
+    # the medium model reads a bar's name as a region (LOC); a person before "owners" stays a person,
+    # as does a state before "bar" ("a Texas bar" is a Texan bar)
+    body = (
+        "The Coral Standard bar is in Brooklyn. Coral Standard owner Jo Stan spoke. Hans Mobek and "
+        "his son Ulf Mobek owners of the lots declined. A Texas bar closed."
+    )
+    labels = {"Coral Standard": "LOC", "Ulf Mobek": "PERSON", "Texas": "GPE"}
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert types == {"Coral Standard": "organization", "Ulf Mobek": "person", "Texas": "place"}
 
 
 def test_a_type_noun_the_model_took_into_a_name_is_cut_off(nlp: Language) -> None:

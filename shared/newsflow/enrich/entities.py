@@ -43,6 +43,7 @@ from spacy.tokens import Doc
 from newsflow.enrich.entity_context import (
     cue_label,
     inverted_names,
+    is_building_cue,
     is_work_cue,
     join_split_names,
     split_slashed,
@@ -855,6 +856,15 @@ def _cue_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
             group.forced = cues.pop()
         elif not cues and _titled_as_work(group.canonical, texts):
             group.forced = "WORK_OF_ART"
+        elif not cues and _named_as_building(group, texts):
+            group.forced = "GPE"
+
+
+def _named_as_building(group: _Group, texts: dict[str, str]) -> bool:
+    """Whether at least half of a name's mentions name it as a building or venue: "the roof of the
+    Houses of Parliament" once is the building, "the gates of the UN" among ten UN mentions is not."""
+    named = sum(is_building_cue(texts[m.field], m.start) for m in group.mentions)
+    return named > 0 and 2 * named >= len(group.mentions)
 
 
 def _titled_as_work(name: str, texts: dict[str, str]) -> bool:

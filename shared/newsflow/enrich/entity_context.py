@@ -80,6 +80,19 @@ WORK_BEFORE_NOUNS = frozenset(
         "video game",
     }
 )
+#: Parts of a building: a name after "the roof of", "the steps of" is the building, a place ("scaled
+#: the roof of the Houses of Parliament" — the institution would be an organisation).
+BUILDING_PART_NOUNS = frozenset(
+    {"roof", "rooftop", "steps", "gates", "lobby", "forecourt", "courtyard", "grounds", "facade"}
+)
+#: Venues that are given names: "the team's new ballpark, now called Citi Field" names a place.
+VENUE_NOUNS = frozenset({"stadium", "ballpark", "arena", "venue", "racecourse", "concert hall"})
+#: Businesses that are premises as well: "the Pacific Standard bar" is the business, an
+#: organisation, even where the model reads the name as a region; so is a name before "owner" (not
+#: one the model read as a person: "his son Hans Mobius, owners of the properties").
+BUSINESS_AFTER_NOUNS = frozenset(
+    {"bar", "pub", "restaurant", "cafe", "café", "nightclub", "brewery", "owner", "owners"}
+)
 #: Courtesy titles written before a person's name ("Mr Iversen", "Dr. Okafor").
 PERSON_TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr"})
 
@@ -121,11 +134,17 @@ _PLACE_APPOSITION = re.compile(
         function_words=_NOT_MODIFIERS,
     )
 )
+_BUILDING_PART = re.compile(rf"(?<![\w'’])(?:{_alternatives(BUILDING_PART_NOUNS)}) of (?:the )?$")
+_VENUE_NAMED = re.compile(
+    rf"(?<![\w'’])(?:{_alternatives(VENUE_NOUNS)}),? (?:(?:now|later|since|to be) )?"
+    r"(?:called|named|renamed|known as) (?:the )?$"
+)
+_BUSINESS_AFTER = re.compile(rf" (?:{_alternatives(BUSINESS_AFTER_NOUNS)})(?![\w'’-])")
 _AFTER_PLACE_COMMA = re.compile(r"[A-Z][\w.'’-]*, $")
 _WORK_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(WORK_BEFORE_NOUNS)}) $")
 _PERSON_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(PERSON_TITLES)})\.? $")
 #: How far before a name a cue may start (the longest cue plus its space).
-_LOOK_BEHIND = 20
+_LOOK_BEHIND = 32
 
 
 def cue_label(text: str, start: int, end: int, label: str) -> str | None:
@@ -153,6 +172,8 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
         return "ORG"
     if _ORG_AFTER.match(text, end) and label not in ("GPE", "LOC", "NORP"):
         return "ORG"
+    if _BUSINESS_AFTER.match(text, end) and label not in ("GPE", "NORP", "PERSON"):
+        return "ORG"
     return None
 
 
@@ -163,6 +184,15 @@ def without_cue_noun(name: str) -> str:
     if head and last in ORG_CUE_NOUNS | PLACE_AFTER_NOUNS:
         return head.rstrip()
     return name
+
+
+def is_building_cue(text: str, start: int) -> bool:
+    """Whether the name at ``start`` is named as a building or venue ("the roof of |the Houses of
+    Parliament", "the new ballpark, now called |Citi Field"). A weaker cue than ``cue_label``'s: an
+    institution is also named after the building it sits in ("the gates of the UN"), so the caller
+    weighs it against the name's other mentions."""
+    since = max(0, start - _LOOK_BEHIND)
+    return bool(_BUILDING_PART.search(text, since, start) or _VENUE_NAMED.search(text, since, start))
 
 
 def is_work_cue(text: str, start: int) -> bool:
