@@ -720,16 +720,18 @@ def test_a_university_campus_is_part_of_its_name(nlp: Language) -> None:
 
 
 def test_a_surname_is_merged_once_a_rule_made_its_full_name_a_person() -> None:
-    # the medium model tags "Donald Trump" and every "Trump" ORG in the seed article
+    # the medium model tags "Donald Trump" ORG in the seed article; a bare "Trump" it tags ORG is
+    # merged early as the organisation's head word, one it tags GPE only once the given-name rule
+    # has made "Donald Trump" a person
     body = "President-elect Donald Trump confirmed the call. Trump spoke on Friday."
     mentions = [
         _m("Donald Trump", "ORG", body.index("Donald")),
-        _m("Trump", "ORG", body.index("Trump spoke")),
+        _m("Trump", "GPE", body.index("Trump spoke")),
     ]
     entities = build_entities("", body, [], mentions)
     assert [(e.name, e.type, e.mentions) for e in entities] == [("Donald Trump", "person", 2)]
     off = build_entities("", body, [], mentions, EntityRules(late_merge=False))
-    assert {e.name: e.type for e in off} == {"Donald Trump": "person", "Trump": "organization"}
+    assert {e.name: e.type for e in off} == {"Donald Trump": "person", "Trump": "place"}
 
 
 def test_centres_and_hospitals_as_last_word_are_places() -> None:
@@ -951,3 +953,79 @@ def test_event_heads_when_switched_on() -> None:
         "Paralympic Games": "event",
         "Episcopal Conference of Italy": "organization",
     }
+
+
+def _all_mentions(body: str, labels: dict[str, str]) -> list[Mention]:
+    """Every whole-word occurrence of each name, with its label, in text order (longest name first
+    where two overlap)."""
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for name in sorted(labels, key=len, reverse=True):
+        for start, end in whole_word_spans(body, name):
+            if not any(s < end and start < e for s, e in taken):
+                taken.append((start, end))
+                found.append(_m(name, labels[name], start))
+    return sorted(found, key=lambda m: m.start)
+
+
+def test_the_names_of_one_country_are_one_place() -> None:
+    body = (
+        "The United States and the Republic of Korea met. U.S. envoys said America would stay. Korea "
+        "agreed; South Korea's minister spoke. Chang US, a singer, sang."
+    )
+    labels = {
+        "United States": "GPE",
+        "Republic of Korea": "GPE",
+        "U.S.": "GPE",
+        "America": "GPE",
+        "Korea": "GPE",
+        "South Korea": "GPE",
+        "Chang US": "ORG",  # no place: not merged
+    }
+    entities = build_entities("", body, [], _all_mentions(body, labels))
+    assert {e.name: (e.type, e.mentions) for e in entities} == {
+        "United States": ("place", 3),
+        "Republic of Korea": ("place", 3),
+        "Chang US": ("organization", 1),
+    }
+    off = build_entities("", body, [], _all_mentions(body, labels), EntityRules(country_names=False))
+    assert len([e for e in off if e.type == "place"]) == 6
+
+
+def test_korea_alone_stays_apart_where_both_koreas_are_named() -> None:
+    body = "North Korea and South Korea talked. Korea's future was discussed."
+    labels = {"North Korea": "GPE", "South Korea": "GPE", "Korea": "GPE"}
+    names = {e.name for e in build_entities("", body, [], _all_mentions(body, labels))}
+    assert names == {"North Korea", "South Korea", "Korea"}
+
+
+def test_a_bodys_head_noun_or_what_it_is_of_names_it_after_its_full_name() -> None:
+    # "the Court" after "Supreme Court", "Scientology" after "Church of Scientology", "U.N." for
+    # "United Nations"; a place after "of" is no short form ("Texas" of "University of Texas"), nor is
+    # a head noun that comes first ("the Senate" before any full name), nor part of a broken span
+    body = (
+        "The Supreme Court of Varnia heard the Church of Scientology. The Court ruled. The Senate met; "
+        "the Varnia Senate then voted. Scientology appealed to the United Nations; the U.N. declined. "
+        "The University of Texas in Texas agreed. Rathbun the Tribunal spoke; the Tribunal sat."
+    )
+    labels = {
+        "Supreme Court of Varnia": "ORG",
+        "Church of Scientology": "ORG",
+        "Court": "ORG",
+        "Senate": "ORG",
+        "Varnia Senate": "ORG",
+        "Scientology": "ORG",
+        "United Nations": "ORG",
+        "U.N.": "ORG",
+        "University of Texas": "ORG",
+        "Texas": "GPE",
+        "Rathbun the Tribunal": "ORG",
+        "Tribunal": "ORG",
+    }
+    entities = {e.name: e.mentions for e in build_entities("", body, [], _all_mentions(body, labels))}
+    assert entities["Supreme Court of Varnia"] == 2
+    assert entities["Church of Scientology"] == 2
+    assert entities["United Nations"] == 2
+    assert entities["Senate"] == 1 and entities["Varnia Senate"] == 1
+    assert entities["Texas"] == 1 and entities["University of Texas"] == 1
+    assert entities["Tribunal"] == 1

@@ -61,7 +61,7 @@ from newsflow.enrich.entity_rules import (
     split_org_location,
     surname_is_a_person,
 )
-from newsflow.enrich.gazetteer import given_names, known_places, major_places
+from newsflow.enrich.gazetteer import country_codes, given_names, known_places, major_places
 from newsflow.enrich.outlets import find_dateline, find_dateline_credit, is_own_outlet, outlet_spans
 from newsflow.enrich.word_search import has_whole_word, whole_word_spans
 from newsflow.models import Entity, EntityType, Span
@@ -164,6 +164,9 @@ class EntityRules:
     #: bibliography ("Austen, Jane. Pride and Prejudice", "Marx, Karl and Engels, Friedrich. ..."),
     #: names people: "Jane Austen", whatever the model made of the pieces
     inverted_names: bool = True
+    #: the names of one country are one place: "United States", "US", "U.S." and "America", or
+    #: "Republic of Korea", "South Korea" and "Korea", in one article (``gazetteer.country_codes``)
+    country_names: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -309,8 +312,20 @@ class _Form:
     label: str
     org_stem: tuple[str, ...]  # the words before an organisation head noun ("Lumenfield Software")
     initials: str  # of a multi-word name's capitalised words, case-folded ("bcw")
+    head: tuple[str, ...]  # a multi-word name's head noun: its last word, or the word before "of"
+    first: tuple[bool, int]  # where it is first mentioned (the title before the body)
+    of_tail: tuple[str, ...]  # the one word after a name's "of" that ends it ("scientology")
     acronym: bool  # the name is one capitalised word of 2-6 capitals ("BCW")
     locative: bool  # some mention follows "in", "near", ... ("in Glasgow")
+
+
+def _head_noun(words: tuple[str, ...]) -> tuple[str, ...]:
+    """ "supreme court" → ("court",), "church of scientology" → ("church",); nothing for one word."""
+    if len(words) < 2 or any(w in ("the", "a", "an") for w in words):
+        return ()  # "Rathbun the Scientology": no name
+    if "of" in words[1:]:
+        return words[words.index("of") - 1 : words.index("of")] if words.index("of") > 0 else ()
+    return words[-1:]
 
 
 def _locative(group: _Group, texts: dict[str, str]) -> bool:
@@ -327,9 +342,17 @@ def _form(group: _Group, texts: dict[str, str]) -> _Form:
         label=group.label(canonical),
         org_stem=words[:head] if head and len(words) == len(parts) else (),
         initials="".join(p[0] for p in parts if p[:1].isupper()).casefold() if len(parts) > 1 else "",
-        acronym=len(parts) == 1 and 2 <= len(canonical) <= 6 and canonical.isalpha() and canonical.isupper(),
+        head=_head_noun(words),
+        first=min((m.field == "body", m.start) for m in group.mentions),
+        of_tail=words[-1:] if len(words) >= 3 and words[-2] == "of" and _head_noun(words) else (),
+        acronym=len(parts) == 1 and _is_acronym(canonical.replace(".", "")),
         locative=_locative(group, texts),
     )
+
+
+def _is_acronym(word: str) -> bool:
+    """ "BCW", "UN" (from "U.N."): one word of 2-6 capitals."""
+    return 2 <= len(word) <= 6 and word.isalpha() and word.isupper()
 
 
 def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
@@ -350,9 +373,17 @@ def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
         # "Eastbrook Institute of Technology"
         # (not a place or nationality: "Hong Kong" is no short form of "Hong Kong University")
         return short.label not in ("GPE", "LOC", "NORP")
-    if short.acronym and long.label == "ORG" and short.words[0] == long.initials:
+    if short.acronym and long.label == "ORG" and short.words[0].replace(".", "") == long.initials:
         # "BCW" for "Bureau of Climate and Weather" (not a place: "US" is no "Universal Studios")
         return short.label not in ("GPE", "LOC", "NORP")
+    if len(short.words) == 1 and short.label == "ORG" and long.label == "ORG" and short.words == long.head:
+        # the head noun alone, capitalised, names the body named before it: "the Court" after
+        # "Supreme Court", "the Church" after "Church of Scientology"
+        return long.first < short.first
+    if len(short.words) == 1 and short.label == "ORG" and long.label == "ORG" and short.words == long.of_tail:
+        # what the body is "of", when the model tags it an organisation too: "Scientology" after
+        # "Church of Scientology" (a place there is no short form: "Texas", "University of Texas")
+        return long.first < short.first
     if len(short.words) == 1 or short.label not in _SHORTENABLE or long.label not in _SHORTENABLE:
         return False  # never a word of an organisation name: "Chinese" is no "Chinese Communist Party"
     return long.words[-len(short.words) :] == short.words  # "Foreign Ministry"
@@ -867,6 +898,34 @@ def _named_as_building(group: _Group, texts: dict[str, str]) -> bool:
     return named > 0 and 2 * named >= len(group.mentions)
 
 
+def _merge_countries(groups: dict[str, _Group]) -> dict[str, _Group]:
+    """Fold the places that name one country ("US", "U.S.", "America" and "United States") into the
+    one mentioned most; a name typed otherwise ("US" as an organisation) is left alone, and a name of
+    two countries ("Korea") joins the one of them the article names, if it names only one."""
+    by_country: dict[str, list[str]] = {}
+    shared: list[tuple[str, frozenset[str]]] = []
+    for key, group in groups.items():
+        if group.label() in ("GPE", "LOC"):
+            codes = country_codes(group.canonical)
+            if len(codes) == 1:
+                by_country.setdefault(next(iter(codes)), []).append(key)
+            elif codes:
+                shared.append((key, codes))
+    for key, codes in shared:
+        # "Korea" is South Korea where the article names South Korea and not North Korea
+        named = codes & by_country.keys()
+        if len(named) == 1:
+            by_country[next(iter(named))].append(key)
+    for keys in by_country.values():
+        if len(keys) < 2:
+            continue
+        keys.sort(key=lambda k: -len(groups[k].mentions))
+        target = groups[keys[0]]
+        for key in keys[1:]:
+            target.mentions.extend(groups.pop(key).mentions)
+    return groups
+
+
 def _titled_as_work(name: str, texts: dict[str, str]) -> bool:
     """Whether a title of several words stands after a work noun anywhere in the article, a place
     the model may not have tagged ("by horror film White Noise": only its other mentions were)."""
@@ -997,6 +1056,8 @@ def build_entities(
         outlets = _outlet_types(groups, credited, outlet)
     if rules.late_merge:
         groups = _merge_short_forms(groups, texts, rules.namesakes)
+    if rules.country_names:
+        groups = _merge_countries(groups)
     if not groups:
         return ()
     lead = lead_end(body)

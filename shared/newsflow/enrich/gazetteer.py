@@ -104,6 +104,68 @@ def _lists() -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
+#: Short forms of countries that news writes and the packages do not list, by ISO 3166 code.
+_COUNTRY_ALIASES: dict[str, str] = {
+    "US": "US",
+    "USA": "US",
+    "America": "US",
+    "UK": "GB",
+    "Britain": "GB",
+    "Great Britain": "GB",
+    "UAE": "AE",
+    "DPRK": "KP",
+    "PRC": "CN",
+    "Burma": "MM",
+    "Republic of Ireland": "IE",
+}
+
+
+#: Short names of more than one country: one of them only where the article names it in full.
+_SHARED_COUNTRY_NAMES: dict[str, frozenset[str]] = {
+    "korea": frozenset({"KR", "KP"}),
+    "congo": frozenset({"CG", "CD"}),
+}
+
+
+def country_codes(name: str) -> frozenset[str]:
+    """The ISO 3166 codes a country name may stand for, in any of its forms ("United States", "U.S.",
+    "United States of America", "America" → {"US"}; "Republic of Korea", "South Korea" → {"KR"};
+    "Korea" → {"KR", "KP"}); empty for a name that is no country's."""
+    key = _name_key(name)
+    if key in _SHARED_COUNTRY_NAMES:
+        return _SHARED_COUNTRY_NAMES[key]
+    code = _country_codes().get(key) if key else None
+    return frozenset({code}) if code else frozenset()
+
+
+def _name_key(name: str) -> str:
+    """ "The U.S." → "us": case, full stops and a leading article do not tell two names apart."""
+    key = _ascii(name).replace(".", "").casefold().strip()
+    return key.removeprefix("the ").strip()
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    import pycountry
+
+    codes: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if not isinstance(value, str):
+                continue
+            if ", " in value:  # "Korea, Republic of" → "Republic of Korea"
+                head, _, tail = value.partition(", ")
+                value = f"{tail} {head}"
+            codes[_name_key(value)] = country.alpha_2
+    countries = _geonames("countries.json")
+    assert isinstance(countries, dict)
+    for country in countries.values():
+        codes.setdefault(_name_key(country["name"]), country["iso"])
+    codes.update((_name_key(alias), code) for alias, code in _COUNTRY_ALIASES.items())
+    return codes
+
+
 #: A given name counts from this share (in %) of the people of its sex in the 1990 US Census list up
 #: ("Dean" 0.104 %, "Chauncey" 0.005 %); rarer entries are mostly other words ("China", "Apple").
 GIVEN_NAME_MIN_PERCENT = 0.005
