@@ -1029,3 +1029,27 @@ def test_a_bodys_head_noun_or_what_it_is_of_names_it_after_its_full_name() -> No
     assert entities["Senate"] == 1 and entities["Varnia Senate"] == 1
     assert entities["Texas"] == 1 and entities["University of Texas"] == 1
     assert entities["Tribunal"] == 1
+
+
+def test_a_captions_credit_label_is_no_part_of_the_name_before_it(nlp: Language) -> None:
+    # Wikinews captions end "... student Ahmed Mohamed Image: Twitter."; the model takes "Image" in
+    text = (
+        "President Obama wrote to student Jamal Okafor Image: Twitter. Okafor smiled. "
+        "Jo Reed Image of the day."
+    )
+    ents = [("Jamal Okafor Image", "PERSON"), ("Okafor", "PERSON"), ("Jo Reed Image", "PERSON")]
+    mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
+    assert [m.text for m in mentions] == ["Jamal Okafor", "Okafor", "Jo Reed Image"]
+
+
+def test_the_olympic_games_are_an_event_whatever_the_model_said() -> None:
+    body = "She won gold at the Paralympics. A Paralympic medallist, she chairs the Olympic Council of Varn."
+    labels = {"Paralympics": "GPE", "Paralympic": "GPE", "Olympic Council of Varn": "ORG"}
+    types = {e.name: e.type for e in build_entities("", body, [], _all_mentions(body, labels))}
+    assert types == {
+        "Paralympics": "event",
+        "Paralympic": "event",
+        "Olympic Council of Varn": "organization",
+    }
+    off = build_entities("", body, [], _all_mentions(body, labels), EntityRules(event_names=False))
+    assert {e.name: e.type for e in off}["Paralympics"] == "place"

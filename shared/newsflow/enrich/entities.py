@@ -47,6 +47,7 @@ from newsflow.enrich.entity_context import (
     is_work_cue,
     join_split_names,
     split_slashed,
+    without_caption_credit,
     without_cue_noun,
 )
 from newsflow.enrich.entity_rules import (
@@ -136,8 +137,8 @@ class EntityRules:
     #: an acronym in brackets right after a name is that name ("Kennedy Space Center (KSC)", "World
     #: Health Organization (WHO)"), whatever the model called either
     acronym_alias: bool = True
-    #: storms, flights and spacecraft are events and products ("Cyclone Phailin", "Flight ET409",
-    #: "Space Shuttle Atlantis" tagged ORG)
+    #: storms, flights, spacecraft and the Olympic Games are events and products ("Cyclone Phailin",
+    #: "Flight ET409", "Space Shuttle Atlantis" tagged ORG, "Paralympics" tagged GPE)
     event_names: bool = True
     #: a name in capitals is no common word: "US" stays although the article writes "us"; but a
     #: common noun written in capitals is no name ("IQ", "DUI": ``COMMON_ACRONYMS``)
@@ -292,6 +293,7 @@ def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULE
             if cleaned is None:
                 continue
             text, start = cleaned
+            text = without_caption_credit(text, doc.text, start + len(text))
             if rules.context_cues:
                 text = without_cue_noun(text)
             if not any(ch.isupper() for ch in text):
@@ -844,16 +846,25 @@ PARTY_MEMBER_WORDS = frozenset(
     }
 )
 PRODUCT_FIRST_WORDS = frozenset({"Space Shuttle", "Spacecraft", "Shuttle"})
+#: The Games, and their adjective, which the model tags as places or organisations ("Paralympics"
+#: GPE, "Paralympic" in "Paralympic medalist" GPE): an event, whatever the model said.
+_OLYMPIC_GAMES = re.compile(
+    r"(?:(?:19|20)\d\d )?(?:Summer |Winter )?(?:Olympic|Paralympic|Special Olympic)(?:s| Games)?"
+)
 
 
 def _event_types(groups: dict[str, _Group]) -> None:
-    """ "Cyclone Phailin", "Flight ET409" are events, "Space Shuttle Atlantis" a product: not the
-    organisations or people the model took them for."""
+    """ "Cyclone Phailin", "Flight ET409" and the "Paralympics" are events, "Space Shuttle Atlantis"
+    a product: not the organisations, people or places the model took them for."""
     for group in groups.values():
         words = group.canonical.split()
-        if len(words) < 2 or group.label(group.canonical) not in ("ORG", "PERSON", "GPE", "FAC"):
+        if group.label(group.canonical) not in ("ORG", "PERSON", "GPE", "FAC", "LOC"):
             continue
-        if words[0] in EVENT_FIRST_WORDS or " ".join(words[:2]) == "Tropical Storm":
+        if _OLYMPIC_GAMES.fullmatch(group.canonical):
+            group.forced = "EVENT"
+        elif len(words) < 2 or group.label(group.canonical) == "LOC":
+            continue
+        elif words[0] in EVENT_FIRST_WORDS or " ".join(words[:2]) == "Tropical Storm":
             group.forced = "EVENT"
         elif words[0] in PRODUCT_FIRST_WORDS or " ".join(words[:2]) in PRODUCT_FIRST_WORDS:
             group.forced = "PRODUCT"

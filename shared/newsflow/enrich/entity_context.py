@@ -186,6 +186,20 @@ def without_cue_noun(name: str) -> str:
     return name
 
 
+#: Words that open a photo credit in a caption: "... student Ahmed Mohamed Image: Twitter".
+CAPTION_CREDIT_WORDS = frozenset({"Image", "Photo", "Picture"})
+
+
+def without_caption_credit(name: str, text: str, end: int) -> str:
+    """ "Ahmed Mohamed Image" → "Ahmed Mohamed" where a colon follows (``end`` is where the name ends
+    in ``text``): a caption's credit label, written right after the last word of the caption, is no
+    part of the name the model took it into."""
+    head, _, last = name.rpartition(" ")
+    if head and last in CAPTION_CREDIT_WORDS and text[end : end + 1] in (":", ";"):
+        return head.rstrip()
+    return name
+
+
 def is_building_cue(text: str, start: int) -> bool:
     """Whether the name at ``start`` is named as a building or venue ("the roof of |the Houses of
     Parliament", "the new ballpark, now called |Citi Field"). A weaker cue than ``cue_label``'s: an
