@@ -19,9 +19,9 @@ What it does: the title comes from the ``<doc>`` header; the body is every line 
 heading up to the first ``<h2>`` section (``Video Streams``, ``Previous related news``, ``Related
 news``, ``Sources``, …), without the line the publish-date and COinS templates leave (an empty date
 span); HTML entities are decoded, every tag is removed and its text kept, the space WikiExtractor
-leaves between an interwiki link's closing ``</span>`` and the punctuation after it is dropped, the
-bold/italic markers are removed, paragraphs are the blank-line-separated blocks with the whitespace
-inside each collapsed. The copy carries no dateline (the date template rendered empty), so
+leaves between an interwiki link's closing ``</span>`` and the punctuation or closing bracket after
+it is dropped, the bold/italic markers are removed, paragraphs are the blank-line-separated blocks
+with the whitespace inside each collapsed. The copy carries no dateline (the date template rendered empty), so
 ``published`` is the latest date the article's own ``Sources`` list gives ("October 19, 2005",
 "Oct 22, 2005"), or null when it gives none. Bodies shorter than 600 characters are left out.
 """
@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 HEADER = re.compile(r'<doc id="(\d+)" url="([^"]*)" title="([^"]*)">')
 TAG = re.compile(r"<[^>]+>")
-SPAN_BEFORE_PUNCT = re.compile(r"</span> (?=[,.;:])")
+SPAN_BEFORE_PUNCT = re.compile(r"</span> (?=[,.;:)])")
 MARKERS = ("♡❤♡", "♡❤")
 MONTHS = {
     name: number
