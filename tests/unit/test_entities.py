@@ -1053,3 +1053,13 @@ def test_the_olympic_games_are_an_event_whatever_the_model_said() -> None:
     }
     off = build_entities("", body, [], _all_mentions(body, labels), EntityRules(event_names=False))
     assert {e.name: e.type for e in off}["Paralympics"] == "place"
+
+
+def test_a_name_behind_a_stance_prefix_or_before_a_dollar_sign_is_no_entity(nlp: Language) -> None:
+    text = "The pro-Varnia camp won. It costs NZ $26 million. Varnia's envoy and NZ officials came."
+    ents = [("Varnia", "GPE"), ("NZ", "GPE"), ("Varnia", "GPE"), ("NZ", "GPE")]
+    mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
+    assert [(m.text, m.start) for m in mentions] == [
+        ("Varnia", text.index("Varnia's")),
+        ("NZ", text.index("NZ officials")),
+    ]

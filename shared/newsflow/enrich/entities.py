@@ -44,6 +44,7 @@ from newsflow.enrich.entity_context import (
     cue_label,
     inverted_names,
     is_building_cue,
+    is_modifier_only,
     is_work_cue,
     join_split_names,
     split_slashed,
@@ -293,6 +294,8 @@ def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULE
             if cleaned is None:
                 continue
             text, start = cleaned
+            if is_modifier_only(doc.text, start, start + len(text)):
+                continue  # "pro-Beijing camp", "NZ $26 million": an adjective, a currency
             text = without_caption_credit(text, doc.text, start + len(text))
             if rules.context_cues:
                 text = without_cue_noun(text)

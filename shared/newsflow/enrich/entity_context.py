@@ -200,6 +200,16 @@ def without_caption_credit(name: str, text: str, end: int) -> str:
     return name
 
 
+_STANCE_PREFIX = re.compile(r"(?<![\w-])(?:pro|anti|Pro|Anti)-$")
+_CURRENCY_AFTER = re.compile(r" ?\$")
+
+
+def is_modifier_only(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``start:end`` only modifies a word: a stance prefix before it
+    ("pro-Beijing camp", "anti-America protests") or a dollar sign after it ("NZ $26 million")."""
+    return bool(_STANCE_PREFIX.search(text, max(0, start - 5), start) or _CURRENCY_AFTER.match(text, end))
+
+
 def is_building_cue(text: str, start: int) -> bool:
     """Whether the name at ``start`` is named as a building or venue ("the roof of |the Houses of
     Parliament", "the new ballpark, now called |Citi Field"). A weaker cue than ``cue_label``'s: an
