@@ -1055,11 +1055,22 @@ def test_the_olympic_games_are_an_event_whatever_the_model_said() -> None:
     assert {e.name: e.type for e in off}["Paralympics"] == "place"
 
 
-def test_a_name_behind_a_stance_prefix_or_before_a_dollar_sign_is_no_entity(nlp: Language) -> None:
-    text = "The pro-Varnia camp won. It costs NZ $26 million. Varnia's envoy and NZ officials came."
-    ents = [("Varnia", "GPE"), ("NZ", "GPE"), ("Varnia", "GPE"), ("NZ", "GPE")]
+def test_a_name_behind_a_stance_prefix_before_a_dollar_sign_or_in_a_hashtag_is_no_entity(nlp: Language) -> None:
+    text = (
+        "The pro-Varnia camp won. It costs NZ $26 million. Varnia's envoy and NZ officials came. "
+        "#BackVarn"
+    )
+    ents = [("Varnia", "GPE"), ("NZ", "GPE"), ("Varnia", "GPE"), ("NZ", "GPE"), ("BackVarn", "ORG")]
     mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
     assert [(m.text, m.start) for m in mentions] == [
         ("Varnia", text.index("Varnia's")),
         ("NZ", text.index("NZ officials")),
     ]
+
+
+def test_a_name_no_common_word_could_be_stays_where_it_opens_every_sentence() -> None:
+    # "Turnout" opening sentences is a common word; "Varnazon.com", "PriceHouse" and "Kestrel9" cannot be
+    body = "Turnout was low. Varnazon.com placed a link. PriceHouse agreed. Kestrel9 declined."
+    labels = {"Turnout": "ORG", "Varnazon.com": "ORG", "PriceHouse": "ORG", "Kestrel9": "ORG"}
+    names = {e.name for e in build_entities("", body, [], _all_mentions(body, labels))}
+    assert names == {"Varnazon.com", "PriceHouse", "Kestrel9"}

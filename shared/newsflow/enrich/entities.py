@@ -562,6 +562,11 @@ def _sentence_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in ".!?:\n"
 
 
+#: What no capitalised common word has: a capital inside ("eBay" is lower-case first, "McAfee",
+#: "YouTube"), a web address's ending ("Amazon.com"), a digit ("4chan", "Cloud9").
+_NAME_SHAPE = re.compile(r"(?<=[a-z])[A-Z]|\.(?:com|org|net|co|us|uk|info|gov|edu)\b|\d")
+
+
 def _drop_common_words(
     groups: dict[str, _Group],
     title: str,
@@ -590,7 +595,13 @@ def _drop_common_words(
             continue
         if keep_acronyms and name in COMMON_ACRONYMS:
             continue  # "an IQ test", "a DUI charge": a common noun in capitals, no name
-        if " " not in name and name[:1].isupper() and name.casefold() not in in_longer_names and not acronym:
+        if (
+            " " not in name
+            and name[:1].isupper()
+            and name.casefold() not in in_longer_names
+            and not acronym
+            and not _NAME_SHAPE.search(name)
+        ):
             texts = {"title": title, "body": body}
             if has_whole_word(body, name.lower()) or has_whole_word(title, name.lower()):
                 continue

@@ -205,9 +205,14 @@ _CURRENCY_AFTER = re.compile(r" ?\$")
 
 
 def is_modifier_only(text: str, start: int, end: int) -> bool:
-    """Whether the name at ``start:end`` only modifies a word: a stance prefix before it
-    ("pro-Beijing camp", "anti-America protests") or a dollar sign after it ("NZ $26 million")."""
-    return bool(_STANCE_PREFIX.search(text, max(0, start - 5), start) or _CURRENCY_AFTER.match(text, end))
+    """Whether the name at ``start:end`` only modifies a word or is no name at all: a stance prefix
+    before it ("pro-Beijing camp", "anti-America protests"), a dollar sign after it ("NZ $26
+    million"), or a hash sign before it (the hashtag "#IStandWithAhmed")."""
+    return bool(
+        _STANCE_PREFIX.search(text, max(0, start - 5), start)
+        or _CURRENCY_AFTER.match(text, end)
+        or text[start - 1 : start] == "#"
+    )
 
 
 def is_building_cue(text: str, start: int) -> bool:
