@@ -1055,7 +1055,7 @@ def test_the_olympic_games_are_an_event_whatever_the_model_said() -> None:
     assert {e.name: e.type for e in off}["Paralympics"] == "place"
 
 
-def test_a_name_behind_a_stance_prefix_before_a_dollar_sign_or_in_a_hashtag_is_no_entity(nlp: Language) -> None:
+def test_a_stance_prefix_a_dollar_sign_or_a_hashtag_makes_no_entity(nlp: Language) -> None:
     text = (
         "The pro-Varnia camp won. It costs NZ $26 million. Varnia's envoy and NZ officials came. "
         "#BackVarn"
