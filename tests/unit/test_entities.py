@@ -1056,10 +1056,7 @@ def test_the_olympic_games_are_an_event_whatever_the_model_said() -> None:
 
 
 def test_a_stance_prefix_a_dollar_sign_or_a_hashtag_makes_no_entity(nlp: Language) -> None:
-    text = (
-        "The pro-Varnia camp won. It costs NZ $26 million. Varnia's envoy and NZ officials came. "
-        "#BackVarn"
-    )
+    text = "The pro-Varnia camp won. It costs NZ $26 million. Varnia's envoy and NZ officials came. #BackVarn"
     ents = [("Varnia", "GPE"), ("NZ", "GPE"), ("Varnia", "GPE"), ("NZ", "GPE"), ("BackVarn", "ORG")]
     mentions = mentions_from_doc(_with_ents(nlp, text, ents), "body")
     assert [(m.text, m.start) for m in mentions] == [
