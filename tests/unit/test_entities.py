@@ -1071,3 +1071,13 @@ def test_a_name_no_common_word_could_be_stays_where_it_opens_every_sentence() ->
     labels = {"Turnout": "ORG", "Varnazon.com": "ORG", "PriceHouse": "ORG", "Kestrel9": "ORG"}
     names = {e.name for e in build_entities("", body, [], _all_mentions(body, labels))}
     assert names == {"Varnazon.com", "PriceHouse", "Kestrel9"}
+
+
+def test_a_person_named_after_a_town_or_natural_feature_is_a_place() -> None:
+    # the model tags "Charles Town" and "Ross Ice Shelf" PERSON; "Hill" is a surname too
+    body = "Races at Varn Town resumed. Divers reached the Orlen Ice Shelf. Christopher Hill spoke."
+    labels = {"Varn Town": "PERSON", "Orlen Ice Shelf": "PERSON", "Christopher Hill": "PERSON"}
+    types = {e.name: e.type for e in build_entities("", body, [], _all_mentions(body, labels))}
+    assert types == {"Varn Town": "place", "Orlen Ice Shelf": "place", "Christopher Hill": "person"}
+    off = build_entities("", body, [], _all_mentions(body, labels), EntityRules(facility_places=False))
+    assert {e.name: e.type for e in off}["Varn Town"] == "person"

@@ -664,6 +664,31 @@ ROLE_WORDS = frozenset(
 LAST_WORD_FACILITY_HEADS = frozenset({"Center", "Centre", "Hospital"})
 
 
+#: Last words of the names of towns and natural features that no common surname shares ("Charles
+#: Town", "Ross Ice Shelf" tagged PERSON); "Hill", "Park", "Lake", "Bay", "River" and "Forest" are
+#: left out ("Christopher Hill", "Ricki Lake", "Michael Bay").
+GEOGRAPHIC_HEAD_WORDS = frozenset(
+    {
+        "Town",
+        "City",
+        "Island",
+        "Islands",
+        "Shelf",
+        "Glacier",
+        "Peninsula",
+        "Desert",
+        "Canyon",
+        "Valley",
+        "Mountains",
+        "Strait",
+        "Gulf",
+        "Ocean",
+        "Coast",
+        "Falls",
+    }
+)
+
+
 def _facility_types(groups: dict[str, _Group], last_word_heads: frozenset[str] = frozenset()) -> None:
     """Buildings and sites are places: spaCy's FAC, and names whose head is a facility noun
     ("Shea Stadium", "Museum of Flight"; with ``last_word_heads``, "Johnson Space Center")."""
@@ -680,6 +705,11 @@ def _facility_types(groups: dict[str, _Group], last_word_heads: frozenset[str] =
         )
         if label == "FAC" or head:
             group.forced = "GPE"
+    for group in groups.values():
+        words = group.canonical.split()
+        if group.forced is None and len(words) > 1 and words[-1] in GEOGRAPHIC_HEAD_WORDS:
+            if group.label() == "PERSON":
+                group.forced = "GPE"  # "Charles Town", "Ross Ice Shelf": a place, not a person
 
 
 def _strip_role(mentions: list[Mention]) -> list[Mention]:
