@@ -707,9 +707,9 @@ def _facility_types(groups: dict[str, _Group], last_word_heads: frozenset[str] =
             group.forced = "GPE"
     for group in groups.values():
         words = group.canonical.split()
-        if group.forced is None and len(words) > 1 and words[-1] in GEOGRAPHIC_HEAD_WORDS:
-            if group.label() == "PERSON":
-                group.forced = "GPE"  # "Charles Town", "Ross Ice Shelf": a place, not a person
+        geographic = len(words) > 1 and words[-1] in GEOGRAPHIC_HEAD_WORDS
+        if group.forced is None and geographic and group.label() == "PERSON":
+            group.forced = "GPE"  # "Charles Town", "Ross Ice Shelf": a place, not a person
 
 
 def _strip_role(mentions: list[Mention]) -> list[Mention]:
