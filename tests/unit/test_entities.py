@@ -1081,3 +1081,25 @@ def test_a_person_named_after_a_town_or_natural_feature_is_a_place() -> None:
     assert types == {"Varn Town": "place", "Orlen Ice Shelf": "place", "Christopher Hill": "person"}
     off = build_entities("", body, [], _all_mentions(body, labels), EntityRules(facility_places=False))
     assert {e.name: e.type for e in off}["Varn Town"] == "person"
+
+
+def test_more_organisation_heads_and_a_building_is_no_short_form_of_its_police() -> None:
+    # the model tags "Royal Thai Police" and "Royal Society" PERSON; "the Capitol" (FAC) is the
+    # building, not a short form of "Capitol Police"
+    body = (
+        "The Royal Varn Police arrested him. The Royal Society of Orlen agreed. Capitol Police "
+        "searched the Capitol."
+    )
+    labels = {
+        "Royal Varn Police": "PERSON",
+        "Royal Society of Orlen": "PERSON",
+        "Capitol Police": "ORG",
+        "Capitol": "FAC",
+    }
+    types = {e.name: e.type for e in build_entities("", body, [], _all_mentions(body, labels))}
+    assert types == {
+        "Royal Varn Police": "organization",
+        "Royal Society of Orlen": "organization",
+        "Capitol Police": "organization",
+        "Capitol": "place",
+    }

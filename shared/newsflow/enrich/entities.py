@@ -376,8 +376,9 @@ def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
             return False  # "Andy Warhol" is the man the "Andy Warhol Foundation" is named after
         # the name before its head noun: "Lumenfield" for "Lumenfield Software", "Eastbrook" for
         # "Eastbrook Institute of Technology"
-        # (not a place or nationality: "Hong Kong" is no short form of "Hong Kong University")
-        return short.label not in ("GPE", "LOC", "NORP")
+        # (not a place, building or nationality: "Hong Kong" is no short form of "Hong Kong
+        # University", nor "the Capitol" of "Capitol Police")
+        return short.label not in ("GPE", "LOC", "NORP", "FAC")
     if short.acronym and long.label == "ORG" and short.words[0].replace(".", "") == long.initials:
         # "BCW" for "Bureau of Climate and Weather" (not a place: "US" is no "Universal Studios")
         return short.label not in ("GPE", "LOC", "NORP")

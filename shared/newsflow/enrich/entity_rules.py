@@ -89,6 +89,22 @@ ORG_HEAD_WORDS = frozenset(
         "Studios",
         "Airlines",
         "Airways",
+        # session 9
+        "League",
+        "Society",
+        "Academy",
+        "Club",
+        "Company",
+        "Organization",
+        "Organisation",
+        "Alliance",
+        "Institution",
+        "Corps",
+        "Network",
+        "Records",
+        "Police",
+        "Army",
+        "Navy",
     }
 )
 
