@@ -280,9 +280,10 @@ def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULE
     Zogby"), and an organisation glued to its location is split ("Daily Ledger in Vancouver").
     """
     found: list[Mention] = []
+    doc_text = doc.text  # built from the tokens at every access: read once
     spans = join_coordinated_orgs(doc)
     if rules.split_names:
-        spans = join_split_names(spans, doc.text)
+        spans = join_split_names(spans, doc_text)
     for span in spans:
         if span.label in _LABEL_ALIASES:
             span = RawSpan(span.start, span.end, _LABEL_ALIASES[span.label], span.text)
@@ -294,9 +295,9 @@ def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULE
             if cleaned is None:
                 continue
             text, start = cleaned
-            if is_modifier_only(doc.text, start, start + len(text)):
+            if is_modifier_only(doc_text, start, start + len(text)):
                 continue  # "pro-Beijing camp", "NZ $26 million": an adjective, a currency
-            text = without_caption_credit(text, doc.text, start + len(text))
+            text = without_caption_credit(text, doc_text, start + len(text))
             if rules.context_cues:
                 text = without_cue_noun(text)
             if not any(ch.isupper() for ch in text):
