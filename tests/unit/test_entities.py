@@ -1103,3 +1103,23 @@ def test_more_organisation_heads_and_a_building_is_no_short_form_of_its_police()
         "Capitol Police": "organization",
         "Capitol": "facility",  # one word: the model's FAC stands (``facility_places`` needs two)
     }
+
+
+def test_two_spellings_of_one_name_and_the_name_before_of_are_one_entity() -> None:
+    body = (
+        "Shoppers left Val-Mart early, and analysts said Valmart would close. The Comic Guild of "
+        "Orlen collects comics; the Comic Guild gave 300. The New Varn's Party and the New Varn "
+        "Party met."
+    )
+    labels = {
+        "Val-Mart": "ORG",
+        "Valmart": "ORG",
+        "Comic Guild of Orlen": "ORG",
+        "Comic Guild": "ORG",
+        "New Varn's Party": "ORG",
+        "New Varn Party": "ORG",
+    }
+    entities = {e.name: e.mentions for e in build_entities("", body, [], _all_mentions(body, labels))}
+    assert len(entities) == 3
+    assert entities["Comic Guild of Orlen"] == 2
+    assert sorted(entities.values()) == [2, 2, 2]

@@ -391,6 +391,13 @@ def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
         # what the body is "of", when the model tags it an organisation too: "Scientology" after
         # "Church of Scientology" (a place there is no short form: "Texas", "University of Texas")
         return long.first < short.first
+    if (
+        len(short.words) > 1
+        and short.label == "ORG"
+        and long.label == "ORG"
+        and long.words[: len(short.words) + 1] == (*short.words, "of")
+    ):
+        return True  # the name before "of": "Comic Corps" for "Comic Corps of Canada"
     if len(short.words) == 1 or short.label not in _SHORTENABLE or long.label not in _SHORTENABLE:
         return False  # never a word of an organisation name: "Chinese" is no "Chinese Communist Party"
     return long.words[-len(short.words) :] == short.words  # "Foreign Ministry"
@@ -955,6 +962,30 @@ def _named_as_building(group: _Group, texts: dict[str, str]) -> bool:
     return named > 0 and 2 * named >= len(group.mentions)
 
 
+def _spelling(name: str) -> str:
+    """ "Wal-Mart" and "Walmart", "New People's Party" and "New People Party": one spelling."""
+    return "".join(ch for ch in _POSSESSIVE_INSIDE.sub("", name.casefold()) if ch.isalnum())
+
+
+_POSSESSIVE_INSIDE = re.compile(r"['’]s\b")
+
+
+def _merge_spellings(groups: dict[str, _Group]) -> dict[str, _Group]:
+    """Fold names of one type that differ only in hyphens, spaces, full stops or a possessive into
+    the one mentioned most ("Wal-Mart" and "Walmart", "Citi Field" and "CitiField")."""
+    by_spelling: dict[tuple[str, str], list[str]] = {}
+    for key, group in groups.items():
+        by_spelling.setdefault((_spelling(group.canonical), group.label()), []).append(key)
+    for (spelling, _), keys in by_spelling.items():
+        if len(keys) < 2 or len(spelling) < 3:
+            continue
+        keys.sort(key=lambda k: -len(groups[k].mentions))
+        target = groups[keys[0]]
+        for key in keys[1:]:
+            target.mentions.extend(groups.pop(key).mentions)
+    return groups
+
+
 def _merge_countries(groups: dict[str, _Group]) -> dict[str, _Group]:
     """Fold the places that name one country ("US", "U.S.", "America" and "United States") into the
     one mentioned most; a name typed otherwise ("US" as an organisation) is left alone, and a name of
@@ -1113,6 +1144,7 @@ def build_entities(
         outlets = _outlet_types(groups, credited, outlet)
     if rules.late_merge:
         groups = _merge_short_forms(groups, texts, rules.namesakes)
+    groups = _merge_spellings(groups)
     if rules.country_names:
         groups = _merge_countries(groups)
     if not groups:
