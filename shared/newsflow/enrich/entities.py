@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -964,19 +965,21 @@ def _named_as_building(group: _Group, texts: dict[str, str]) -> bool:
 
 def _spelling(name: str) -> str:
     """ "Wal-Mart" and "Walmart", "New People's Party" and "New People Party": one spelling."""
-    return "".join(ch for ch in _POSSESSIVE_INSIDE.sub("", name.casefold()) if ch.isalnum())
+    folded = _POSSESSIVE_INSIDE.sub("", unicodedata.normalize("NFKD", name).casefold())
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 
 
 _POSSESSIVE_INSIDE = re.compile(r"['’]s\b")
 
 
 def _merge_spellings(groups: dict[str, _Group]) -> dict[str, _Group]:
-    """Fold names of one type that differ only in hyphens, spaces, full stops or a possessive into
-    the one mentioned most ("Wal-Mart" and "Walmart", "Citi Field" and "CitiField")."""
-    by_spelling: dict[tuple[str, str], list[str]] = {}
+    """Fold names that differ only in case, accents, hyphens, spaces, full stops or a possessive
+    into the one mentioned most ("Wal-Mart" and "Walmart", "ALMERIA" and "Almería"), as mentions
+    of one spelling are one name whatever the model called each."""
+    by_spelling: dict[str, list[str]] = {}
     for key, group in groups.items():
-        by_spelling.setdefault((_spelling(group.canonical), group.label()), []).append(key)
-    for (spelling, _), keys in by_spelling.items():
+        by_spelling.setdefault(_spelling(group.canonical), []).append(key)
+    for spelling, keys in by_spelling.items():
         if len(keys) < 2 or len(spelling) < 3:
             continue
         keys.sort(key=lambda k: -len(groups[k].mentions))
@@ -1112,6 +1115,7 @@ def build_entities(
     groups: dict[str, _Group] = {}
     for mention in body_list:
         groups.setdefault(mention.text.casefold(), _Group()).mentions.append(mention)
+    groups = _merge_spellings(groups)
     _decide_types(groups, texts)
     groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes))
     _title_mentions(title, title_list, groups)
@@ -1144,7 +1148,7 @@ def build_entities(
         outlets = _outlet_types(groups, credited, outlet)
     if rules.late_merge:
         groups = _merge_short_forms(groups, texts, rules.namesakes)
-    groups = _merge_spellings(groups)
+    groups = _merge_spellings(groups)  # again: the title's mentions and the merges above
     if rules.country_names:
         groups = _merge_countries(groups)
     if not groups:
