@@ -3,9 +3,10 @@
 Both files hold one line per article: ``{"id", "primary", "accepted"}`` (top-level IPTC Media Topic
 codes). Prints the articles compared; the primary agreement (share and Cohen's kappa over the 17
 topics); the "compatible" agreement (one annotation's primary is the other's primary or among its
-accepted codes, each way and both ways); per topic, how often each annotation files an article under
-it and how far they agree on it (2·both / (first + second)); the most frequent disagreeing pairs;
-and the articles whose primaries differ (id, title, first, second).
+accepted codes, each way and both ways); the mean overlap (Jaccard) of the two acceptable sets;
+per topic, how often each annotation files an article under it and how far they agree on it
+(2·both / (first + second)); the most frequent disagreeing pairs; and the articles whose primaries
+differ (id, title, first, second).
 
     .venv/bin/python evaluation/tools/compare_topic_gold.py \
         evaluation/topics.jsonl evaluation/topics_second.jsonl [--articles evaluation/articles.jsonl]
@@ -33,6 +34,7 @@ class Agreement:
     second_ok_for_first: int = 0  # second's primary is the first's primary or among its accepted
     first_ok_for_second: int = 0  # ... and the reverse
     both_ok: int = 0
+    overlap_sum: float = 0.0  # sum over articles of |A ∩ B| / |A ∪ B| of the acceptable sets
     first_primaries: Counter[str] = field(default_factory=Counter)
     second_primaries: Counter[str] = field(default_factory=Counter)
     both_primaries: Counter[str] = field(default_factory=Counter)  # per topic: both filed it there
@@ -73,6 +75,8 @@ def compare(first: Mapping[str, TopicGold], second: Mapping[str, TopicGold]) -> 
         agreement.second_ok_for_first += forward
         agreement.first_ok_for_second += backward
         agreement.both_ok += forward and backward
+        set_a, set_b = {a.primary, *a.accepted}, {b.primary, *b.accepted}
+        agreement.overlap_sum += len(set_a & set_b) / len(set_a | set_b)
     return agreement
 
 
@@ -88,6 +92,8 @@ def report(agreement: Agreement, labels: Mapping[str, str], titles: Mapping[str,
     print(f"  second's primary acceptable to the first : {share(agreement.second_ok_for_first, n)}")
     print(f"  first's primary acceptable to the second : {share(agreement.first_ok_for_second, n)}")
     print(f"  both                                     : {share(agreement.both_ok, n)}")
+    overlap = agreement.overlap_sum / n if n else 1.0
+    print(f"mean overlap of the acceptable sets (primary + accepted, Jaccard): {overlap:.3f}")
     print(f"per topic (primary)  {'first':>5} {'second':>6} {'both':>4}  agreement")
     for code, label in labels.items():
         value = agreement.topic_agreement(code)

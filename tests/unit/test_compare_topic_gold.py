@@ -30,6 +30,8 @@ def test_counts_on_a_hand_made_case() -> None:
     assert agreement.same_primary == 1
     assert (agreement.second_ok_for_first, agreement.first_ok_for_second, agreement.both_ok) == (3, 2, 2)
     assert agreement.differing == [("b", POL, ECO), ("c", SPO, CON), ("d", CON, POL)]
+    # acceptable sets: a 1/1, b {POL,ECO}∩{ECO} 1/2, c 0/2, d {CON,POL} both 2/2
+    assert agreement.overlap_sum == pytest.approx(2.5)
     # first: POL 2, SPO 1, CON 1; second: POL 2, ECO 1, CON 1; agreed on POL once
     assert agreement.topic_agreement(POL) == pytest.approx(2 * 1 / 4)
     assert agreement.topic_agreement(SPO) == 0.0
