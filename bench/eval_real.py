@@ -137,6 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     majority = Counter(g.primary for g in topic_gold.values()).most_common(1)[0]
     print_topics(score_topics(topic_gold, predicted), labels, majority)
     print(f"  model {classifier.version}")
+    second_path = args.eval_dir / "topics_second.jsonl"
+    if second_path.exists():  # the blind second annotation (evaluation/README.md): how firm the gold is
+        second = score_topics(load_topic_gold(second_path), predicted)
+        print(
+            f"  against the second topic annotation ({second.n}): top-1 (primary or accepted) "
+            f"{second.top1_acceptable / second.n:.3f}, macro recall {second.macro_recall:.3f}"
+        )
 
     entity_gold = load_entity_gold(args.eval_dir / "entities.jsonl")
     enricher = Enricher.load(with_topics=False)
