@@ -1123,3 +1123,14 @@ def test_two_spellings_of_one_name_and_the_name_before_of_are_one_entity() -> No
     assert len(entities) == 3
     assert entities["Comic Guild of Orlen"] == 2
     assert sorted(entities.values()) == [2, 2, 2]
+
+
+def test_case_and_accents_do_not_make_two_names() -> None:
+    # a dateline in capitals the dateline rule does not read ("ALMERIA, Spain. -") tagged ORG, and
+    # the town's name with its accent tagged GPE later: one place
+    body = "ALMERIA, Spain. - A device was found by police in Almería. Calderon and Calderón met."
+    labels = {"ALMERIA": "ORG", "Almería": "GPE", "Calderon": "PERSON", "Calderón": "PERSON"}
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    entities = {e.name: (e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert entities["Almería"] == ("place", 2)  # not the capitals' form
+    assert sorted(entities.values()) == [("person", 2), ("place", 2)]
