@@ -158,10 +158,9 @@ def test_the_committed_set_is_sourced_licensed_and_consistent() -> None:
     assert set(topics) == ids
     for gold in topics.values():
         assert gold.primary in codes and gold.accepted <= codes and gold.primary not in gold.accepted
-    # issue 12: >= 15 articles per top-level topic; weather is short (11, docs/known-gaps.md)
+    # issue 12: >= 15 articles per top-level topic (weather, the last, since session 9)
     per_topic = {code: sum(g.primary == code for g in topics.values()) for code in codes}
-    assert {code for code, n in per_topic.items() if n < 15} <= {"medtop:17000000"}, per_topic
-    assert per_topic["medtop:17000000"] >= 11, per_topic
+    assert len(per_topic) == 17 and min(per_topic.values()) >= 15, per_topic
     entities = load_entity_gold(EVAL_DIR / "entities.jsonl")
     assert set(entities) <= ids and len(entities) >= 80
     assert all(e.type in ENTITY_TYPES and e.canonical for gold in entities.values() for e in gold)
