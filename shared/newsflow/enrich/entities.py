@@ -972,6 +972,14 @@ def _spelling(name: str) -> str:
 _POSSESSIVE_INSIDE = re.compile(r"['’]s\b")
 
 
+def _fold_into_most_mentioned(groups: dict[str, _Group], keys: list[str]) -> None:
+    """Fold the groups at ``keys`` into the one of them with the most mentions."""
+    keys = sorted(keys, key=lambda k: -len(groups[k].mentions))
+    target = groups[keys[0]]
+    for key in keys[1:]:
+        target.mentions.extend(groups.pop(key).mentions)
+
+
 def _merge_spellings(groups: dict[str, _Group]) -> dict[str, _Group]:
     """Fold names that differ only in case, accents, hyphens, spaces, full stops or a possessive
     into the one mentioned most ("Wal-Mart" and "Walmart", "ALMERIA" and "Almería"), as mentions
@@ -980,12 +988,8 @@ def _merge_spellings(groups: dict[str, _Group]) -> dict[str, _Group]:
     for key, group in groups.items():
         by_spelling.setdefault(_spelling(group.canonical), []).append(key)
     for spelling, keys in by_spelling.items():
-        if len(keys) < 2 or len(spelling) < 3:
-            continue
-        keys.sort(key=lambda k: -len(groups[k].mentions))
-        target = groups[keys[0]]
-        for key in keys[1:]:
-            target.mentions.extend(groups.pop(key).mentions)
+        if len(keys) >= 2 and len(spelling) >= 3:
+            _fold_into_most_mentioned(groups, keys)
     return groups
 
 
@@ -1008,12 +1012,8 @@ def _merge_countries(groups: dict[str, _Group]) -> dict[str, _Group]:
         if len(named) == 1:
             by_country[next(iter(named))].append(key)
     for keys in by_country.values():
-        if len(keys) < 2:
-            continue
-        keys.sort(key=lambda k: -len(groups[k].mentions))
-        target = groups[keys[0]]
-        for key in keys[1:]:
-            target.mentions.extend(groups.pop(key).mentions)
+        if len(keys) >= 2:
+            _fold_into_most_mentioned(groups, keys)
     return groups
 
 
