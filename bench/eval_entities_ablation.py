@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from newsflow.enrich.entities import ALL_RULES, EntityRules, extract_entities
+from newsflow.enrich.entity_typer import english_typer
 from newsflow.enrich.evaluation import (
     ENTITY_TYPES,
     EVAL_SOURCE,
@@ -101,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     halves = {"dev": ids[0::2], "held-out": ids[1::2]}
     settings = EnrichmentSettings()
     nlp = english_nlp(settings)
+    typer = english_typer(
+        settings.entity_typer, model_version(nlp), settings.entity_typer_path, settings.entity_typer_sha256
+    )
     docs = {i: (nlp(articles[i].title), nlp(articles[i].body)) for i in ids}
 
     def run(rules: EntityRules) -> dict[str, list[PredictedEntity]]:
@@ -108,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             i: [
                 PredictedEntity(e.name, e.type)
                 for e in extract_entities(
-                    articles[i].title, articles[i].body, *docs[i], rules, outlet=EVAL_SOURCE
+                    articles[i].title, articles[i].body, *docs[i], rules, outlet=EVAL_SOURCE, typer=typer
                 )
             ]
             for i in ids

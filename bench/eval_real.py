@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{fmt(one.per_type['organization'].f1)}, places {fmt(one.per_type['place'].f1)}), "
                 f"must-have {must:.3f}"
             )
-    print(f"  model {enricher.models['ner']}")
+    print(f"  model {enricher.models['ner']}, {enricher.models.get('entity_typer', 'no entity typer')}")
     print(
         f"\n{time.perf_counter() - started:.1f} s; command: make eval (.venv/bin/python bench/eval_real.py)"
     )

@@ -58,7 +58,9 @@ def ner_record(path: Path) -> dict[str, object]:
         "corpus": "wikinews-entities",
         "source": "entity labels (person, org, gpe, loc, fac) of some of the Wikinews texts listed here, "
         "by AI agents (one pass; training/README.md); en_core_web_md's ner was tuned on them "
-        "(training/tools/train_ner.py, shared/newsflow/data/ner_en_core_web_md_wikinews.bin)",
+        "(training/tools/train_ner.py, shared/newsflow/data/ner_en_core_web_md_wikinews.bin) and the "
+        "entity typer trained on them (training/tools/train_entity_typer.py, "
+        "shared/newsflow/data/entity_typer_en_core_web_md.npz)",
         "licence": "texts as their wikinews lines below; labels ours (newsflow)",
         "labels_file": "training/wikinews_entity_labels.jsonl.gz",
         "labels_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),

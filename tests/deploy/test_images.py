@@ -115,3 +115,6 @@ def test_the_enrichment_image_carries_the_tuned_ner_weights() -> None:
     assert "shared/newsflow/data/ /app/newsflow/data/" in copied
     assert (ROOT / "shared" / "newsflow" / "data" / "ner_en_core_web_md_wikinews.bin").is_file()
     assert '"data/*.bin"' in (ROOT / "pyproject.toml").read_text()
+    # and the entity typer's weights (newsflow.enrich.entity_typer, data/*.npz), from the same folder
+    assert (ROOT / "shared" / "newsflow" / "data" / "entity_typer_en_core_web_md.npz").is_file()
+    assert '"data/*.npz"' in (ROOT / "pyproject.toml").read_text()

@@ -64,6 +64,7 @@ from newsflow.enrich.entity_rules import (
     split_org_location,
     surname_is_a_person,
 )
+from newsflow.enrich.entity_typer import LABEL_CLASSES, EntityTyper, EntityView, VectorLookup, vector_lookup
 from newsflow.enrich.gazetteer import country_codes, given_names, known_places, major_places
 from newsflow.enrich.outlets import find_dateline, find_dateline_credit, is_own_outlet, outlet_spans
 from newsflow.enrich.word_search import has_whole_word, whole_word_spans
@@ -170,6 +171,10 @@ class EntityRules:
     #: the names of one country are one place: "United States", "US", "U.S." and "America", or
     #: "Republic of Korea", "South Korea" and "Korea", in one article (``gazetteer.country_codes``)
     country_names: bool = True
+    #: the learned entity typer (``newsflow.enrich.entity_typer``) has the last word on a person,
+    #: organisation or place: another of these types when it is sure enough, or no entity at all;
+    #: applies only where a typer is given (``build_entities(typer=...)``)
+    entity_typer: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -1082,12 +1087,32 @@ def build_entities(
     body_mentions: Iterable[Mention],
     rules: EntityRules = ALL_RULES,
     outlet: str | None = None,
+    typer: EntityTyper | None = None,
+    vectors: VectorLookup | None = None,
 ) -> tuple[Entity, ...]:
     """Merge the mentions of one article into entities, most salient first.
 
     ``outlet`` is the article's source id (``metro-wire``): a name that is that outlet is an
-    organisation and no subject of the article (``EntityRules.outlets``).
+    organisation and no subject of the article (``EntityRules.outlets``). ``typer`` (with the
+    model's static ``vectors``) checks the type of each person, organisation and place last
+    (``EntityRules.entity_typer``).
     """
+    groups, texts, outlets = _final_groups(title, body, title_mentions, body_mentions, rules, outlet)
+    lead = lead_end(body)
+    if typer is not None and rules.entity_typer:
+        groups = _learned_types(groups, texts, lead, typer, vectors)
+    return _to_entities(groups, body, lead, outlets)
+
+
+def _final_groups(
+    title: str,
+    body: str,
+    title_mentions: Iterable[Mention],
+    body_mentions: Iterable[Mention],
+    rules: EntityRules,
+    outlet: str | None,
+) -> tuple[dict[str, _Group], dict[str, str], frozenset[str]]:
+    """The article's entities as the rules leave them, its texts, and the outlet names found."""
     texts: dict[str, str] = {"title": title, "body": body}
     body_list = list(body_mentions)
     dateline = find_dateline(body)
@@ -1151,9 +1176,14 @@ def build_entities(
     groups = _merge_spellings(groups)  # again: the title's mentions and the merges above
     if rules.country_names:
         groups = _merge_countries(groups)
+    return groups, texts, outlets
+
+
+def _to_entities(
+    groups: dict[str, _Group], body: str, lead: int, outlets: frozenset[str]
+) -> tuple[Entity, ...]:
     if not groups:
         return ()
-    lead = lead_end(body)
     top_count = max(len(g.mentions) for g in groups.values())
     body_len = max(len(body), 1)
     entities: list[Entity] = []
@@ -1196,9 +1226,11 @@ def extract_entities(
     body_doc: Doc,
     rules: EntityRules = ALL_RULES,
     outlet: str | None = None,
+    typer: EntityTyper | None = None,
 ) -> tuple[Entity, ...]:
     """Entities of an article from its title and body documents (analysed separately);
-    ``outlet`` is its source id (see ``build_entities``)."""
+    ``outlet`` is its source id, ``typer`` the learned type check (see ``build_entities``), which
+    reads the static vectors of the documents' vocabulary."""
     return build_entities(
         title,
         body,
@@ -1206,4 +1238,88 @@ def extract_entities(
         mentions_from_doc(body_doc, "body", rules),
         rules,
         outlet,
+        typer,
+        vector_lookup(body_doc.vocab) if typer is not None and rules.entity_typer else None,
     )
+
+
+def typer_inputs(
+    title: str,
+    body: str,
+    title_doc: Doc,
+    body_doc: Doc,
+    rules: EntityRules = ALL_RULES,
+    outlet: str | None = None,
+) -> list[tuple[EntityView, tuple[str, ...]]]:
+    """Each person, organisation and place the rules leave, as the entity typer reads it, with every
+    name the article uses for it (for training the typer: ``training/tools/train_entity_typer.py``)."""
+    groups, texts, _ = _final_groups(
+        title,
+        body,
+        mentions_from_doc(title_doc, "title", rules),
+        mentions_from_doc(body_doc, "body", rules),
+        rules,
+        outlet,
+    )
+    lead = lead_end(body)
+    return [
+        (entity_view(g, texts, lead), tuple(dict.fromkeys([g.canonical, *(m.text for m in g.mentions)])))
+        for g in groups.values()
+        if g.label() in LABEL_CLASSES
+    ]
+
+
+_LAST_WORD = re.compile(r"([\w'’.&-]+)\W*$")
+_FIRST_WORD = re.compile(r"^\W*([\w'’.&-]+)")
+
+
+def entity_view(group: _Group, texts: dict[str, str], lead: int) -> EntityView:
+    """What the entity typer reads of a group (``newsflow.enrich.entity_typer``)."""
+    before, after, initial = [], [], []
+    for m in group.mentions:
+        text = texts[m.field]
+        last = _LAST_WORD.search(text, max(0, m.start - 40), m.start)
+        first = _FIRST_WORD.match(text[m.end : m.end + 40])
+        before.append(last.group(1).casefold() if last else "")
+        after.append(first.group(1).casefold() if first else "")
+        initial.append(_sentence_initial(text, m.start))
+    canonical = group.canonical
+    lower = canonical.lower()
+    return EntityView(
+        canonical=canonical,
+        label=group.label(),
+        forced=group.forced is not None,
+        mention_labels=tuple(m.label for m in group.mentions),
+        mention_texts=tuple(m.text for m in group.mentions),
+        before=tuple(before),
+        after=tuple(after),
+        in_title=any(m.field == "title" for m in group.mentions),
+        in_lead=any(m.field == "body" and m.start < lead for m in group.mentions),
+        sentence_initial=sum(initial) / len(initial) if initial else 0.0,
+        lower_case_in_text=lower != canonical
+        and (has_whole_word(texts["body"], lower) or has_whole_word(texts["title"], lower)),
+    )
+
+
+#: The label a group gets when the typer gives it another class.
+_CLASS_LABELS = {"person": "PERSON", "organization": "ORG", "place": "GPE"}
+
+
+def _learned_types(
+    groups: dict[str, _Group],
+    texts: dict[str, str],
+    lead: int,
+    typer: EntityTyper,
+    vectors: VectorLookup | None,
+) -> dict[str, _Group]:
+    """The typer's word on each person, organisation and place: another type, or no entity."""
+    kept: dict[str, _Group] = {}
+    for key, group in groups.items():
+        if group.label() in LABEL_CLASSES:
+            decision = typer.decide(entity_view(group, texts, lead), vectors)
+            if decision == "none":
+                continue
+            if decision is not None:
+                group.forced = _CLASS_LABELS[decision]
+        kept[key] = group
+    return kept

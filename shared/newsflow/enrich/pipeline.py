@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsflow.enrich.entities import extract_entities
+from newsflow.enrich.entity_typer import EntityTyper, english_typer, typer_version
 from newsflow.enrich.fingerprint import FINGERPRINT_VERSION, simhash
 from newsflow.enrich.keywords import KEYWORDS_VERSION, extract_keywords
 from newsflow.enrich.language import detect_language, effective_language, langid_version
@@ -82,16 +83,25 @@ class Enricher:
     nlp: Language
     settings: EnrichmentSettings = field(default_factory=EnrichmentSettings)
     topics: TopicClassifierLike | None = None
+    #: the learned entity typer for the English pipeline (None: the rules' types stand)
+    typer: EntityTyper | None = None
     _unavailable: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def load(cls, settings: EnrichmentSettings | None = None, *, with_topics: bool = True) -> Enricher:
         """Load the spaCy model named by the settings and, when available, the topic classifier."""
         settings = settings or EnrichmentSettings()
+        nlp = english_nlp(settings)
         return cls(
-            nlp=english_nlp(settings),
+            nlp=nlp,
             settings=settings,
             topics=load_topic_classifier(settings.topics_required) if with_topics else None,
+            typer=english_typer(
+                settings.entity_typer,
+                model_version(nlp),
+                settings.entity_typer_path,
+                settings.entity_typer_sha256,
+            ),
         )
 
     @property
@@ -106,6 +116,8 @@ class Enricher:
         }
         if self.topics is not None:
             versions["topics"] = self.topics.version
+        if self.typer is not None:
+            versions["entity_typer"] = typer_version(self.settings.entity_typer_sha256)
         return versions
 
     def nlp_for(self, language: str | None) -> Language | None:
@@ -231,7 +243,14 @@ class Enricher:
         # ("Einzelheiten" as a person), so articles in a language without a pipeline of their own get
         # no entities rather than wrong ones.
         entities = (
-            extract_entities(article.title, article.body, title_doc, body_doc, outlet=article.source)
+            extract_entities(
+                article.title,
+                article.body,
+                title_doc,
+                body_doc,
+                outlet=article.source,
+                typer=self.typer if title_doc.vocab is self.nlp.vocab else None,
+            )
             if with_entities
             else ()
         )

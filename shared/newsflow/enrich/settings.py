@@ -36,6 +36,14 @@ class EnrichmentSettings(BaseSettings):
     #: a new training run (training/tools/train_ner.py) before it is shipped.
     tuned_ner_path: Path | None = None
     tuned_ner_sha256: str | None = None
+    #: The learned entity typer (newsflow/enrich/entity_typer.py, docs/enrichment.md): the last word
+    #: on whether a person, organisation or place is one, and of which type. Its weights ship in the
+    #: package and are checked by SHA-256 at load; it runs with en_core_web_md only (it reads md's
+    #: static vectors). False: the rules' types stand.
+    entity_typer: bool = True
+    #: Another typer file (with its SHA-256, both required), for trying a new training run.
+    entity_typer_path: Path | None = None
+    entity_typer_sha256: str | None = None
     #: spaCy pipelines for articles in other languages (ISO 639-1 → model package), each loaded on the
     #: first article of its language; a language not listed (or whose model is not installed) gets no
     #: entities. JSON in the environment: NEWSFLOW_ENRICH_OTHER_MODELS='{"fr": "fr_core_news_sm"}'.
