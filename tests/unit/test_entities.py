@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsflow.enrich.entities import (
+    ALL_RULES,
     EntityRules,
     Mention,
     build_entities,
@@ -1134,3 +1137,32 @@ def test_case_and_accents_do_not_make_two_names() -> None:
     entities = {e.name: (e.type, e.mentions) for e in build_entities("", body, [], mentions)}
     assert entities["Almería"] == ("place", 2)  # not the capitals' form
     assert sorted(entities.values()) == [("person", 2), ("place", 2)]
+
+
+def test_a_misspelt_name_is_the_name_spelt_right() -> None:
+    body = (
+        "The United Nations met. The United Nations agreed. The Untied Nations will vote. "
+        "K.C. Maurer spoke, and Mauer left. Luiz Inácio Lula da Silva arrived; Lula smiled. "
+        "Both Bangalore and Mangalore are cities. The PML-N and the PML-Q are two parties."
+    )
+    labels = {
+        "United Nations": "ORG",
+        "Untied Nations": "ORG",
+        "K.C. Maurer": "PERSON",
+        "Mauer": "PERSON",
+        "Luiz Inácio Lula da Silva": "PERSON",
+        "Lula": "PERSON",
+        "Bangalore": "GPE",
+        "Mangalore": "GPE",
+        "PML-N": "ORG",
+        "PML-Q": "ORG",
+    }
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    mentions.append(_m("United Nations", "ORG", body.index("United Nations", 10)))
+    entities = {e.name: e.mentions for e in build_entities("", body, [], mentions)}
+    assert entities["United Nations"] == 3  # the spelling used most is kept
+    assert entities["K.C. Maurer"] == 2 and entities["Luiz Inácio Lula da Silva"] == 2
+    # a first letter changed, or a code with a hyphen, is another name
+    assert {"Bangalore", "Mangalore", "PML-N", "PML-Q"} <= entities.keys()
+    off = dataclasses.replace(ALL_RULES, name_variants=False)
+    assert "Untied Nations" in {e.name for e in build_entities("", body, [], mentions, off)}

@@ -175,6 +175,10 @@ class EntityRules:
     #: organisation or place: another of these types when it is sure enough, or no entity at all;
     #: applies only where a typer is given (``build_entities(typer=...)``)
     entity_typer: bool = True
+    #: variants of one name are one entity: a misspelling of one word ("Untied Nations", "Abbot
+    #: Labs", "Kristen"/"Kristin Wilkins", "Mauer" for "K.C. Maurer") and a person's inner name
+    #: ("Lula" of "Luiz Inácio Lula da Silva")
+    name_variants: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -1022,6 +1026,85 @@ def _merge_countries(groups: dict[str, _Group]) -> dict[str, _Group]:
     return groups
 
 
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One letter changed, added, removed, or two neighbours swapped ("untied"/"united")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+#: The shortest word whose one-letter variant is taken for a misspelling ("Iran"/"Iraq" are two).
+_MIN_VARIANT_LETTERS = 5
+_CLASS_OF_LABEL = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place"}
+
+
+def _misspelt(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """The same words but one, which is one edit from the other's: both of 5 letters or more, only
+    letters, the same first letter ("Mangalore" is no "Bangalore", "PML-N" no "PML-Q")."""
+    if len(short) != len(long):
+        return False
+    diff = [(a, b) for a, b in zip(short, long, strict=True) if a != b]
+    if len(diff) != 1:
+        return False
+    a, b = diff[0]
+    return (
+        min(len(a), len(b)) >= _MIN_VARIANT_LETTERS
+        and a.isalpha()
+        and b.isalpha()
+        and a[0] == b[0]
+        and _one_edit_apart(a, b)
+    )
+
+
+def _variant_of(small: _Group, big: _Group) -> bool:
+    """``small`` is a variant of ``big``'s name (see ``EntityRules.name_variants``)."""
+    kind = _CLASS_OF_LABEL.get(small.label())
+    if kind is None or kind != _CLASS_OF_LABEL.get(big.label()):
+        return False
+    a = tuple(w.casefold() for w in _WORD.findall(small.canonical))
+    b = tuple(w.casefold() for w in _WORD.findall(big.canonical))
+    if not a or not b:
+        return False
+    if _misspelt(a, b):
+        return True
+    if kind == "person" and len(a) == 1 and len(b) >= 2:
+        if len(b) >= 3 and a[0] in b[1:-1]:
+            return True  # "Lula" of "Luiz Inácio Lula da Silva"
+        return _misspelt(a, b[-1:])  # "Mauer" for "K.C. Maurer"
+    return False
+
+
+def _merge_variants(groups: dict[str, _Group]) -> dict[str, _Group]:
+    """Fold each name that is a variant of exactly one other name, or has exactly one variant, into
+    it (``EntityRules.name_variants``). The merged entity's canonical form is chosen from all its
+    mentions as ever (the most words, then the form used most), so the direction does not matter."""
+    for key in sorted(groups, key=lambda k: (len(groups[k].mentions), k)):
+        small = groups.get(key)
+        if small is None:
+            continue
+        targets = [
+            other
+            for other, big in groups.items()
+            if other != key and (_variant_of(small, big) or _variant_of(big, small))
+        ]
+        if len(targets) == 1:
+            groups[targets[0]].mentions.extend(small.mentions)
+            del groups[key]
+    return groups
+
+
 def _titled_as_work(name: str, texts: dict[str, str]) -> bool:
     """Whether a title of several words stands after a work noun anywhere in the article, a place
     the model may not have tagged ("by horror film White Noise": only its other mentions were)."""
@@ -1176,6 +1259,8 @@ def _final_groups(
     groups = _merge_spellings(groups)  # again: the title's mentions and the merges above
     if rules.country_names:
         groups = _merge_countries(groups)
+    if rules.name_variants:
+        groups = _merge_variants(groups)
     return groups, texts, outlets
 
 
