@@ -1166,3 +1166,11 @@ def test_a_misspelt_name_is_the_name_spelt_right() -> None:
     assert {"Bangalore", "Mangalore", "PML-N", "PML-Q"} <= entities.keys()
     off = dataclasses.replace(ALL_RULES, name_variants=False)
     assert "Untied Nations" in {e.name for e in build_entities("", body, [], mentions, off)}
+
+
+def test_a_known_place_that_only_opens_sentences_is_kept() -> None:
+    body = "Officials met. Tasmania was excluded from the study. Turnout was low."
+    mentions = [_m("Tasmania", "GPE", body.index("Tasmania")), _m("Turnout", "ORG", body.index("Turnout"))]
+    assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {"Tasmania": "place"}
+    off = dataclasses.replace(ALL_RULES, initial_places=False)
+    assert build_entities("", body, [], mentions, off) == ()

@@ -65,7 +65,7 @@ from newsflow.enrich.entity_rules import (
     surname_is_a_person,
 )
 from newsflow.enrich.entity_typer import LABEL_CLASSES, EntityTyper, EntityView, VectorLookup, vector_lookup
-from newsflow.enrich.gazetteer import country_codes, given_names, known_places, major_places
+from newsflow.enrich.gazetteer import country_codes, given_names, known_place, known_places, major_places
 from newsflow.enrich.outlets import find_dateline, find_dateline_credit, is_own_outlet, outlet_spans
 from newsflow.enrich.word_search import has_whole_word, whole_word_spans
 from newsflow.models import Entity, EntityType, Span
@@ -175,6 +175,10 @@ class EntityRules:
     #: organisation or place: another of these types when it is sure enough, or no entity at all;
     #: applies only where a typer is given (``build_entities(typer=...)``)
     entity_typer: bool = True
+    #: a one-word place the model tags and the gazetteer knows is kept where it only opens sentences
+    #: ("Tasmania was excluded ...", "recently: Denver's ..."), which the capitalised-common-word
+    #: filter would drop
+    initial_places: bool = True
     #: variants of one name are one entity: a misspelling of one word ("Untied Nations", "Abbot
     #: Labs", "Kristen"/"Kristin Wilkins", "Mauer" for "K.C. Maurer") and a person's inner name
     #: ("Lula" of "Luiz Inácio Lula da Silva")
@@ -593,6 +597,7 @@ def _drop_common_words(
     dateline: tuple[int, int] | None = None,
     keep_acronyms: bool = False,
     outlets: frozenset[str] = frozenset(),
+    keep_known_places: bool = False,
 ) -> dict[str, _Group]:
     """Drop one-word "entities" that are capitalised common words ("Turnout", "Observers").
 
@@ -601,7 +606,8 @@ def _drop_common_words(
     sentence and is no part of a longer name in the article (an ambiguous surname stays). The place
     of a dateline opens the body but is a name. With ``keep_acronyms``, a name in capitals is never
     a common word: "US" is no "us", "WHO" no "who". A news outlet (``outlets``, case-folded names)
-    is a name wherever it stands ("Wikinews interviews ...").
+    is a name wherever it stands ("Wikinews interviews ..."). With ``keep_known_places``, a place the
+    gazetteer knows, tagged as one, is a name where it only opens sentences ("Tasmania was excluded").
     """
     # an organisation head noun alone ("Software company Lumenfield Software ...") is a common noun
     in_longer_names = {w for g in groups.values() if len(g.words) > 1 for w in g.words} - _HEAD_WORDS
@@ -627,7 +633,11 @@ def _drop_common_words(
             in_dateline = dateline is not None and any(
                 m.field == "body" and m.start == dateline[0] for m in group.mentions
             )
-            if not in_dateline and all(_sentence_initial(texts[m.field], m.start) for m in group.mentions):
+            if (
+                not in_dateline
+                and all(_sentence_initial(texts[m.field], m.start) for m in group.mentions)
+                and not (keep_known_places and group.label() in ("GPE", "LOC") and known_place(name))
+            ):
                 continue
         kept[key] = group
     return kept
@@ -1234,6 +1244,7 @@ def _final_groups(
         dateline,
         rules.acronym_case,
         _outlet_names(groups, credited, outlet) if rules.outlets else frozenset(),
+        rules.initial_places,
     )
     if rules.acronym_alias:
         groups = _merge_bracketed_acronyms(groups, texts)

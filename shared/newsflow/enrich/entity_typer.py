@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from newsflow.enrich.gazetteer import country_codes, given_names, known_places, major_places
+from newsflow.enrich.gazetteer import country_codes, given_names, known_place, known_places, major_places
 
 #: The classes, in the order of the weights' columns.
 CLASSES = ("none", "person", "organization", "place")
@@ -49,7 +49,7 @@ N_FEATURES = HASH_BUCKETS + VECTOR_WIDTH
 #: The pipeline whose output and vectors the typer was trained on (``model_version``, tuned NER or not).
 BASE_MODEL = "en_core_web_md-3.8.0"
 TYPER_FILE = "entity_typer_en_core_web_md.npz"
-TYPER_SHA256 = "50480b89e9fdeede46b3926c44a7343cb83099147e8e002b49675b750fc3134b"
+TYPER_SHA256 = "953046aefa5e2e2bedcce861bfcf78f5bed9b4651be1567f6bea92376167d621"
 
 
 class EntityTyperError(RuntimeError):
@@ -149,14 +149,6 @@ def sparse_features(view: EntityView) -> dict[str, float]:
     if words and words[0] in given_names():
         feats[f"given_name_first|n={min(len(words), 3)}"] = 1.0
     return feats
-
-
-def known_place(name: str) -> bool:
-    """A country (any of its names) or a place of the gazetteer, also when written in capitals."""
-    if country_codes(name):
-        return True
-    places = known_places()
-    return name in places or (name.isupper() and name.title() in places)
 
 
 def _hash(name: str) -> int:

@@ -193,3 +193,11 @@ def major_places() -> frozenset[str]:
 def known_places() -> frozenset[str]:
     """``major_places()`` plus every city of 100,000 or more and every region-level subdivision."""
     return _lists()[1]
+
+
+def known_place(name: str) -> bool:
+    """A country (any of its names) or a place of the gazetteer, also when written in capitals."""
+    if country_codes(name):
+        return True
+    places = known_places()
+    return name in places or (name.isupper() and name.title() in places)
