@@ -157,3 +157,29 @@ def test_the_shipped_typer_loads_for_md_only() -> None:
     assert 0.0 < typer.retype_threshold <= 1.0 and 0.0 < typer.drop_threshold <= 1.0
     assert english_typer(True, "en_core_web_sm-3.8.0") is None
     assert english_typer(False, "en_core_web_md-3.8.0") is None
+
+
+def _training_tool():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "training" / "tools" / "train_entity_typer.py"
+    spec = importlib.util.spec_from_file_location("train_entity_typer", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_gives_each_entity_the_class_of_the_labelled_entity_it_names() -> None:
+    gold_class = _training_tool().gold_class
+    labels = [
+        {"type": "org", "canonical": "Senate Banking Committee", "forms": ["Senate Banking Committee"]},
+        {"type": "gpe", "canonical": "United States", "forms": ["US", "U.S."]},
+        {"type": "person", "canonical": "Phil Knight", "forms": ["Knight"]},
+    ]
+    assert gold_class(["U.S."], labels) == "place"  # a form, compared as the evaluation compares
+    assert gold_class(["Philip Knight", "Knight"], labels) == "person"  # most of its names
+    # a span run long by a word is that entity; a short form inside a long name is not
+    assert gold_class(["U.S. Senate Banking Committee"], labels) == "organization"
+    assert gold_class(["U.S. House Committee on Financial Services"], labels) == "none"
+    assert gold_class(["Hegemony"], labels) == "none"
