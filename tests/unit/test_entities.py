@@ -1174,3 +1174,19 @@ def test_a_known_place_that_only_opens_sentences_is_kept() -> None:
     assert {e.name: e.type for e in build_entities("", body, [], mentions)} == {"Tasmania": "place"}
     off = dataclasses.replace(ALL_RULES, initial_places=False)
     assert build_entities("", body, [], mentions, off) == ()
+
+
+def test_a_team_is_no_given_name_of_a_nickname() -> None:
+    # "Mets" (tagged ORG five times) is not the given name of "Mets Poet" (a nickname tagged PERSON)
+    body = "He loves the Mets. The Mets lost. She said: thank you, Mets Poet."
+    mentions = [
+        _m("Mets", "ORG", body.index("Mets")),
+        _m("Mets", "ORG", body.index("Mets", 20)),
+        _m("Mets Poet", "PERSON", body.index("Mets Poet")),
+    ]
+    entities = {e.name: (e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert entities["Mets"] == ("organization", 2)
+    # a common given name tagged ORG still is one: "Dean" of "Dean Kamen"
+    body = "Dean Kamen spoke. Later Dean smiled."
+    mentions = [_m("Dean Kamen", "PERSON", 0), _m("Dean", "ORG", body.index("Dean", 5))]
+    assert {e.name: e.mentions for e in build_entities("", body, [], mentions)} == {"Dean Kamen": 2}

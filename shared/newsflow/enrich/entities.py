@@ -384,8 +384,11 @@ def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
             # a surname is the person whatever the model called the bare mention ("Iversen said"
             # as a place), unless it stands where places do ("in London" next to "Jack London")
             return True
-        # a given name ("Xi") only when the model took it for a person or an organisation
-        return word == long.words[0] and short.label in _SHORTENABLE
+        # a given name ("Xi") only when the model took it for a person, or for an organisation when
+        # it is a common given name: "Mets" (the team, tagged ORG) is no given name of "Mets Poet"
+        return word == long.words[0] and (
+            short.label == "PERSON" or (short.label == "ORG" and word.capitalize() in given_names())
+        )
     if long.label == "ORG" and short.words == long.org_stem:
         if namesakes and short.label == "PERSON" and len(short.words) > 1:
             return False  # "Andy Warhol" is the man the "Andy Warhol Foundation" is named after
