@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         if NER_LABELS.is_file():
             out.write(json.dumps(ner_record(NER_LABELS), ensure_ascii=False, sort_keys=True) + "\n")
         guard = guard_texts()
-        out.write(json.dumps({**GUARD_RECORD, "texts": len(guard)}, ensure_ascii=False, sort_keys=True) + "\n")
+        guard_record = {**GUARD_RECORD, "texts": len(guard)}
+        out.write(json.dumps(guard_record, ensure_ascii=False, sort_keys=True) + "\n")
         for article in articles:
             line = {
                 "ref": f"wikinews/{article['ref']}",
