@@ -16,7 +16,6 @@ returns the type to use for one entity: its own unless the typer is sure enough 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import zlib
@@ -30,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newsflow.enrich.gazetteer import country_codes, given_names, known_place, known_places, major_places
+from newsflow.enrich.pinned_files import read_pinned
 
 #: The classes, in the order of the weights' columns.
 CLASSES = ("none", "person", "organization", "place")
@@ -289,16 +289,13 @@ def shipped_typer_file() -> Path:
 
 def load_typer(path: Path, sha256: str) -> EntityTyper:
     """The typer of ``path`` if its SHA-256 is ``sha256``; ``EntityTyperError`` otherwise."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EntityTyperError(f"entity typer weights not readable: {path}: {exc}") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != sha256.lower():
-        raise EntityTyperError(
-            f"entity typer weights refused: {path} has SHA-256 {digest}, expected {sha256.lower()} "
-            "(a changed or damaged file; set NEWSFLOW_ENRICH_ENTITY_TYPER=false to run without it)"
-        )
+    data = read_pinned(
+        path,
+        sha256,
+        "entity typer weights",
+        "NEWSFLOW_ENRICH_ENTITY_TYPER=false to run without it",
+        EntityTyperError,
+    )
     return EntityTyper.from_bytes(data)
 
 

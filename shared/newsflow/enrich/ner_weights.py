@@ -11,7 +11,6 @@ result ``en_core_web_md-3.8.0+ner-<first 12 hex of the hash>``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from functools import lru_cache
 from importlib import resources
@@ -21,6 +20,7 @@ from spacy.language import Language
 from spacy.pipeline import EntityRecognizer
 
 from newsflow.enrich.nlp import cached_nlp, load_nlp, model_installed, model_version
+from newsflow.enrich.pinned_files import read_pinned
 from newsflow.enrich.settings import EnrichmentSettings
 
 log = logging.getLogger(__name__)
@@ -42,17 +42,13 @@ def shipped_weights() -> Path:
 
 def read_checked(path: Path, sha256: str) -> bytes:
     """The bytes of ``path`` if their SHA-256 is ``sha256``; ``TunedNerError`` otherwise."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TunedNerError(f"tuned NER weights not readable: {path}: {exc}") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != sha256.lower():
-        raise TunedNerError(
-            f"tuned NER weights refused: {path} has SHA-256 {digest}, expected {sha256.lower()} "
-            "(a changed or damaged file; set NEWSFLOW_ENRICH_TUNED_NER=false to run the published model)"
-        )
-    return data
+    return read_pinned(
+        path,
+        sha256,
+        "tuned NER weights",
+        "NEWSFLOW_ENRICH_TUNED_NER=false to run the published model",
+        TunedNerError,
+    )
 
 
 def apply_tuned_ner(nlp: Language, path: Path, sha256: str) -> Language:
