@@ -1060,7 +1060,6 @@ def _one_edit_apart(a: str, b: str) -> bool:
 
 #: The shortest word whose one-letter variant is taken for a misspelling ("Iran"/"Iraq" are two).
 _MIN_VARIANT_LETTERS = 5
-_CLASS_OF_LABEL = {"PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place"}
 
 
 def _misspelt(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
@@ -1083,8 +1082,8 @@ def _misspelt(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 
 def _variant_of(small: _Group, big: _Group) -> bool:
     """``small`` is a variant of ``big``'s name (see ``EntityRules.name_variants``)."""
-    kind = _CLASS_OF_LABEL.get(small.label())
-    if kind is None or kind != _CLASS_OF_LABEL.get(big.label()):
+    kind = LABEL_CLASSES.get(small.label())
+    if kind is None or kind != LABEL_CLASSES.get(big.label()):
         return False
     a = tuple(w.casefold() for w in _WORD.findall(small.canonical))
     b = tuple(w.casefold() for w in _WORD.findall(big.canonical))
@@ -1333,13 +1332,17 @@ def extract_entities(
     return build_entities(
         title,
         body,
-        mentions_from_doc(title_doc, "title", rules),
-        mentions_from_doc(body_doc, "body", rules),
+        *_doc_mentions(title_doc, body_doc, rules),
         rules,
         outlet,
         typer,
         vector_lookup(body_doc.vocab) if typer is not None and rules.entity_typer else None,
     )
+
+
+def _doc_mentions(title_doc: Doc, body_doc: Doc, rules: EntityRules) -> tuple[list[Mention], list[Mention]]:
+    """The title's and the body's mentions (each text analysed as its own document)."""
+    return mentions_from_doc(title_doc, "title", rules), mentions_from_doc(body_doc, "body", rules)
 
 
 def typer_inputs(
@@ -1352,14 +1355,7 @@ def typer_inputs(
 ) -> list[tuple[EntityView, tuple[str, ...]]]:
     """Each person, organisation and place the rules leave, as the entity typer reads it, with every
     name the article uses for it (for training the typer: ``training/tools/train_entity_typer.py``)."""
-    groups, texts, _ = _final_groups(
-        title,
-        body,
-        mentions_from_doc(title_doc, "title", rules),
-        mentions_from_doc(body_doc, "body", rules),
-        rules,
-        outlet,
-    )
+    groups, texts, _ = _final_groups(title, body, *_doc_mentions(title_doc, body_doc, rules), rules, outlet)
     lead = lead_end(body)
     return [
         (entity_view(g, texts, lead), tuple(dict.fromkeys([g.canonical, *(m.text for m in g.mentions)])))
