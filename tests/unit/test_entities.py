@@ -17,6 +17,7 @@ from newsflow.enrich.entities import (
     mentions_from_doc,
     normalise_mention,
 )
+from newsflow.enrich.entity_context import without_score
 from newsflow.enrich.entity_rules import (
     has_org_head,
     join_coordinated_orgs,
@@ -1190,3 +1191,102 @@ def test_a_team_is_no_given_name_of_a_nickname() -> None:
     body = "Dean Kamen spoke. Later Dean smiled."
     mentions = [_m("Dean Kamen", "PERSON", 0), _m("Dean", "ORG", body.index("Dean", 5))]
     assert {e.name: e.mentions for e in build_entities("", body, [], mentions)} == {"Dean Kamen": 2}
+
+
+def test_a_short_form_fitting_several_names_is_the_one_of_its_type() -> None:
+    # "Warhol" (PERSON) fits "Andy Warhol" as its surname and "Warhol Polaroids" (tagged PERSON) as a
+    # first word, and "Warhol Factory" (ORG) as the name before a head noun: the surname wins
+    body = (
+        "Andy Warhol took photographs. The Warhol Polaroids were shown at the Warhol Factory. "
+        "Warhol liked them."
+    )
+    mentions = [
+        _m("Andy Warhol", "PERSON", 0),
+        _m("Warhol Polaroids", "PERSON", body.index("Warhol Polaroids")),
+        _m("Warhol Factory", "ORG", body.index("Warhol Factory")),
+        _m("Warhol", "PERSON", body.index("Warhol liked")),
+    ]
+    entities = {e.name: e.mentions for e in build_entities("", body, [], mentions)}
+    assert entities["Andy Warhol"] == 2 and "Warhol" not in entities
+    off = dataclasses.replace(ALL_RULES, short_form_type=False)
+    assert "Warhol" in {e.name for e in build_entities("", body, [], mentions, off)}
+    # two people of one surname stay ambiguous
+    body = "Donald Trump met Melania Trump at Trump Tower. Trump said."
+    mentions = [
+        _m("Donald Trump", "PERSON", 0),
+        _m("Melania Trump", "PERSON", body.index("Melania")),
+        _m("Trump Tower", "FAC", body.index("Trump Tower")),
+        _m("Trump", "PERSON", body.index("Trump said")),
+    ]
+    assert "Trump" in {e.name for e in build_entities("", body, [], mentions)}
+
+
+def test_a_surname_two_spellings_made_ambiguous_is_merged_once_they_are_one() -> None:
+    body = "Kristin Wilkins curated it. Kristen Wilkins said so. Kristin Wilkins agreed. Wilkins left."
+    mentions = [
+        _m("Kristin Wilkins", "PERSON", 0),
+        _m("Kristen Wilkins", "PERSON", body.index("Kristen")),
+        _m("Kristin Wilkins", "PERSON", body.index("Kristin Wilkins agreed")),
+        _m("Wilkins", "PERSON", body.index("Wilkins left")),
+    ]
+    assert {e.name: e.mentions for e in build_entities("", body, [], mentions)} == {"Kristin Wilkins": 4}
+
+
+def test_a_given_name_and_its_short_form_are_one_person() -> None:
+    body = "Lawrence Lessig wrote Free Culture. Larry Lessig spoke. Bill Gates and William Tell met."
+    mentions = [
+        _m("Lawrence Lessig", "PERSON", 0),
+        _m("Larry Lessig", "PERSON", body.index("Larry")),
+        _m("Bill Gates", "PERSON", body.index("Bill")),
+        _m("William Tell", "PERSON", body.index("William")),
+    ]
+    entities = {e.name: e.mentions for e in build_entities("", body, [], mentions)}
+    assert entities == {"Lawrence Lessig": 2, "Bill Gates": 1, "William Tell": 1}  # another surname
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("putting Sweden 1 – 0 up", "Sweden 1", "Sweden"),
+        ("Belgium beat Panama 3-0 on Monday", "Panama 3", "Panama"),
+        ("the crew of Apollo 11 - the first", "Apollo 11", "Apollo 11"),  # no score after it
+        ("Apollo 11 landed", "Apollo 11", "Apollo 11"),
+        ("Group 7 – 2010", "Group 7", "Group 7"),  # a year is no score
+    ],
+)
+def test_the_first_number_of_a_score_is_no_part_of_a_name(text: str, name: str, expected: str) -> None:
+    end = text.index(name) + len(name)
+    assert without_score(name, text, end) == expected
+
+
+def test_a_score_is_cut_off_a_team_name(nlp: Language) -> None:
+    body = "Swedish captain Andreas Granqvist scored, putting Sweden 1 – 0 up against South Korea."
+    doc = _with_ents(
+        nlp, body, [("Andreas Granqvist", "PERSON"), ("Sweden 1", "GPE"), ("South Korea", "GPE")]
+    )
+    assert [m.text for m in mentions_from_doc(doc, "body")] == ["Andreas Granqvist", "Sweden", "South Korea"]
+    off = dataclasses.replace(ALL_RULES, scores=False)
+    assert "Sweden 1" in [m.text for m in mentions_from_doc(doc, "body", off)]
+
+
+def test_the_north_is_north_korea_where_the_article_names_it() -> None:
+    body = "North Korea fired a missile. South Korea protested, and urged the North to stop."
+    mentions = [
+        _m("North Korea", "GPE", 0),
+        _m("South Korea", "GPE", body.index("South Korea")),
+        _m("North", "GPE", body.index("North to")),
+    ]
+    entities = {e.name: e.mentions for e in build_entities("", body, [], mentions)}
+    assert entities == {"North Korea": 2, "South Korea": 1}
+    # without "the" (or "South and North Korea") a half name is no country: "came down to South"
+    body = "He worked for South Korea's rail firm, then came down to South."
+    mentions = [_m("South Korea", "GPE", body.index("South Korea")), _m("South", "GPE", body.rindex("South"))]
+    assert {e.name for e in build_entities("", body, [], mentions)} == {"South Korea", "South"}
+    # two countries of one half name: no guess
+    body = "South Sudan and South Africa met; the South said no."
+    mentions = [
+        _m("South Sudan", "GPE", 0),
+        _m("South Africa", "GPE", body.index("South Africa")),
+        _m("South", "GPE", body.index("South said")),
+    ]
+    assert "South" in {e.name for e in build_entities("", body, [], mentions)}

@@ -51,6 +51,7 @@ from newsflow.enrich.entity_context import (
     split_slashed,
     without_caption_credit,
     without_cue_noun,
+    without_score,
 )
 from newsflow.enrich.entity_rules import (
     ORG_HEAD_WORDS,
@@ -66,6 +67,7 @@ from newsflow.enrich.entity_rules import (
 )
 from newsflow.enrich.entity_typer import LABEL_CLASSES, EntityTyper, EntityView, VectorLookup, vector_lookup
 from newsflow.enrich.gazetteer import country_codes, given_names, known_place, known_places, major_places
+from newsflow.enrich.nicknames import same_given_name
 from newsflow.enrich.outlets import find_dateline, find_dateline_credit, is_own_outlet, outlet_spans
 from newsflow.enrich.word_search import has_whole_word, whole_word_spans
 from newsflow.models import Entity, EntityType, Span
@@ -169,7 +171,8 @@ class EntityRules:
     #: names people: "Jane Austen", whatever the model made of the pieces
     inverted_names: bool = True
     #: the names of one country are one place: "United States", "US", "U.S." and "America", or
-    #: "Republic of Korea", "South Korea" and "Korea", in one article (``gazetteer.country_codes``)
+    #: "Republic of Korea", "South Korea" and "Korea", in one article (``gazetteer.country_codes``),
+    #: and "the North" where North Korea is the only country named "North ..."
     country_names: bool = True
     #: the learned entity typer (``newsflow.enrich.entity_typer``) has the last word on a person,
     #: organisation or place: another of these types when it is sure enough, or no entity at all;
@@ -179,10 +182,17 @@ class EntityRules:
     #: ("Tasmania was excluded ...", "recently: Denver's ..."), which the capitalised-common-word
     #: filter would drop
     initial_places: bool = True
-    #: variants of one name are one entity: a misspelling of one word ("Untied Nations", "Abbot
+    #: variants of one name are one entity: a given name and its short form ("Larry"/"Lawrence
+    #: Lessig"), a misspelling of one word ("Untied Nations", "Abbot
     #: Labs", "Kristen"/"Kristin Wilkins", "Mauer" for "K.C. Maurer") and a person's inner name
     #: ("Lula" of "Luiz Inácio Lula da Silva")
     name_variants: bool = True
+    #: a short form that fits several longer names is the one of its own type, when only one is:
+    #: "Warhol" (tagged PERSON) is "Andy Warhol", not "Warhol Factory" (ORG)
+    short_form_type: bool = True
+    #: the first number of a score is no part of a team's name: "Sweden 1" in "putting Sweden 1 – 0
+    #: up" is Sweden
+    scores: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -312,6 +322,8 @@ def mentions_from_doc(doc: Doc, field_name: Field, rules: EntityRules = ALL_RULE
             if is_modifier_only(doc_text, start, start + len(text)):
                 continue  # "pro-Beijing camp", "NZ $26 million": an adjective, a currency
             text = without_caption_credit(text, doc_text, start + len(text))
+            if rules.scores:
+                text = without_score(text, doc_text, start + len(text))
             if rules.context_cues:
                 text = without_cue_noun(text)
             if not any(ch.isupper() for ch in text):
@@ -421,7 +433,7 @@ def _is_short_form(short: _Form, long: _Form, namesakes: bool = False) -> bool:
 
 
 def _merge_short_forms(
-    groups: dict[str, _Group], texts: dict[str, str], namesakes: bool = False
+    groups: dict[str, _Group], texts: dict[str, str], namesakes: bool = False, label_tiebreak: bool = False
 ) -> dict[str, _Group]:
     """Fold each group that is the short form of exactly one longer group into it."""
     # what the merge needs of every group, computed once and refreshed only for a group that grows
@@ -438,6 +450,14 @@ def _merge_short_forms(
             for other_key in groups
             if other_key != key and _is_short_form(form, info[other_key], namesakes)
         ]
+        if len(candidates) > 1 and label_tiebreak:
+            # several longer names fit: the one of the short form's own type, if it is alone
+            # ("Warhol", tagged PERSON, is "Andy Warhol" and not "Warhol Factory")
+            candidates = [c for c in candidates if info[c].label == form.label]
+            if len(candidates) > 1 and len(form.words) == 1:
+                # and a bare name is a surname before it is a given name: "Warhol" is "Andy
+                # Warhol", not "Warhol Polaroids" (tagged PERSON)
+                candidates = [c for c in candidates if info[c].words[-1] == form.words[0]]
         if len(candidates) == 1:
             target = groups[candidates[0]]
             target.mentions.extend(group.mentions)
@@ -1015,7 +1035,7 @@ def _merge_spellings(groups: dict[str, _Group]) -> dict[str, _Group]:
     return groups
 
 
-def _merge_countries(groups: dict[str, _Group]) -> dict[str, _Group]:
+def _merge_countries(groups: dict[str, _Group], texts: dict[str, str]) -> dict[str, _Group]:
     """Fold the places that name one country ("US", "U.S.", "America" and "United States") into the
     one mentioned most; a name typed otherwise ("US" as an organisation) is left alone, and a name of
     two countries ("Korea") joins the one of them the article names, if it names only one."""
@@ -1033,10 +1053,38 @@ def _merge_countries(groups: dict[str, _Group]) -> dict[str, _Group]:
         named = codes & by_country.keys()
         if len(named) == 1:
             by_country[next(iter(named))].append(key)
+    for key, group in groups.items():
+        if (
+            group.canonical in _HALF_NAMES
+            and group.label() in ("GPE", "LOC")
+            and any(_stands_for_a_country(texts[m.field], m.start, m.end) for m in group.mentions)
+        ):
+            # "the North" is North Korea where the article names North Korea and no other country
+            # whose name begins so (not South Sudan and South Africa together)
+            prefix = group.canonical + " "
+            halves = [
+                code
+                for code, keys in by_country.items()
+                if any(groups[k].canonical.startswith(prefix) for k in keys)
+            ]
+            if len(halves) == 1:
+                by_country[halves[0]].append(key)
     for keys in by_country.values():
         if len(keys) >= 2:
             _fold_into_most_mentioned(groups, keys)
     return groups
+
+
+#: The first word of two-word country names that stands alone for the country ("the North").
+_HALF_NAMES = frozenset({"North", "South"})
+_THE_BEFORE = re.compile(r"\b[Tt]he $")
+_AND_AFTER = re.compile(r" and (?:the )?(?:North|South)\b")
+
+
+def _stands_for_a_country(text: str, start: int, end: int) -> bool:
+    """ "the North", "South and North Korea": a half name used for a country (not "came down to
+    South", a region)."""
+    return bool(_THE_BEFORE.search(text[max(0, start - 4) : start]) or _AND_AFTER.match(text, end))
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -1091,6 +1139,8 @@ def _variant_of(small: _Group, big: _Group) -> bool:
         return False
     if _misspelt(a, b):
         return True
+    if kind == "person" and len(a) == len(b) >= 2 and a[1:] == b[1:] and same_given_name(a[0], b[0]):
+        return True  # "Larry Lessig" for "Lawrence Lessig"
     if kind == "person" and len(a) == 1 and len(b) >= 2:
         if len(b) >= 3 and a[0] in b[1:-1]:
             return True  # "Lula" of "Luiz Inácio Lula da Silva"
@@ -1237,10 +1287,10 @@ def _final_groups(
         groups.setdefault(mention.text.casefold(), _Group()).mentions.append(mention)
     groups = _merge_spellings(groups)
     _decide_types(groups, texts)
-    groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes))
+    groups = _split_compounds(_merge_short_forms(groups, texts, rules.namesakes, rules.short_form_type))
     _title_mentions(title, title_list, groups)
     groups = _drop_common_words(
-        _merge_short_forms(groups, texts, rules.namesakes),
+        _merge_short_forms(groups, texts, rules.namesakes, rules.short_form_type),
         title,
         body,
         dateline,
@@ -1268,12 +1318,15 @@ def _final_groups(
     if rules.outlets:
         outlets = _outlet_types(groups, credited, outlet)
     if rules.late_merge:
-        groups = _merge_short_forms(groups, texts, rules.namesakes)
+        groups = _merge_short_forms(groups, texts, rules.namesakes, rules.short_form_type)
     groups = _merge_spellings(groups)  # again: the title's mentions and the merges above
     if rules.country_names:
-        groups = _merge_countries(groups)
+        groups = _merge_countries(groups, texts)
     if rules.name_variants:
         groups = _merge_variants(groups)
+        if rules.late_merge:
+            # a surname two spellings made ambiguous ("Wilkins" of "Kristen" and "Kristin Wilkins")
+            groups = _merge_short_forms(groups, texts, rules.namesakes, rules.short_form_type)
     return groups, texts, outlets
 
 

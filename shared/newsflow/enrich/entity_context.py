@@ -200,6 +200,18 @@ def without_caption_credit(name: str, text: str, end: int) -> str:
     return name
 
 
+_SCORE_AFTER = re.compile(r"\s?[–—-]\s?\d{1,2}(?!\d)")
+
+
+def without_score(name: str, text: str, end: int) -> str:
+    """ "Sweden 1" → "Sweden" in "putting Sweden 1 – 0 up" (``end`` is where the name ends in
+    ``text``): the first number of a score the model took into a team's name."""
+    head, _, last = name.rpartition(" ")
+    if head and last.isdigit() and len(last) <= 2 and _SCORE_AFTER.match(text, end):
+        return head.rstrip()
+    return name
+
+
 _STANCE_PREFIX = re.compile(r"(?<![\w-])(?:pro|anti|Pro|Anti)-$")
 _CURRENCY_AFTER = re.compile(r" ?\$")
 
