@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_enrichment import corpus, peak_rss_mb  # noqa: E402
-from bench.common import seed_raw_articles  # noqa: E402
+from bench_enrichment import corpus, peak_rss_mb  # noqa: E402
+from common import seed_raw_articles  # noqa: E402
+
 from newsflow.enrich.ner_weights import english_nlp  # noqa: E402
 from newsflow.enrich.nlp import load_nlp, model_version  # noqa: E402
 from newsflow.enrich.pipeline import Enricher  # noqa: E402

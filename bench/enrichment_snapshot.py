@@ -17,13 +17,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT))
 
-from bench.common import seed_raw_articles  # noqa: E402
+from common import seed_raw_articles  # noqa: E402
+
 from newsflow.enrich.evaluation import load_articles  # noqa: E402
 from newsflow.enrich.pipeline import Enricher  # noqa: E402
 from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
@@ -48,6 +49,13 @@ def snapshot_articles() -> list[RawArticle]:
     return out
 
 
+class SnapshotRow(TypedDict):
+    """One line of the output file: the article and its comparable output (``dump``)."""
+
+    id: str
+    output: dict[str, Any]
+
+
 def dump(result: object) -> dict[str, Any]:
     """The comparable output of one article (no timing field)."""
     if isinstance(result, Enrichment):
@@ -66,7 +74,7 @@ def main() -> int:
     settings = EnrichmentSettings()
     enricher = Enricher.load(settings)
     articles = snapshot_articles()
-    rows = []
+    rows: list[SnapshotRow] = []
     for i in range(0, len(articles), settings.batch_size):
         batch = articles[i : i + settings.batch_size]
         for article, result in zip(batch, enricher.enrich_batch(batch), strict=True):
