@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     results = enricher.enrich_batch(articles)
     elapsed = time.perf_counter() - started
 
-    found, found_any, gold_total, predicted, correct = Counter(), Counter(), Counter(), Counter(), Counter()
+    found: Counter[str] = Counter()
+    found_any: Counter[str] = Counter()
+    gold_total: Counter[str] = Counter()
+    predicted: Counter[str] = Counter()
+    correct: Counter[str] = Counter()
     for article, result in zip(articles, results, strict=True):
         if isinstance(result, EnrichmentFailure):
             continue

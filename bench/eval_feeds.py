@@ -41,13 +41,14 @@ import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
 from newsflow.ingest.contract import ArticleIn, derive_id, scoped_id, to_raw
 from newsflow.ingest.html_text import plain_text
+from newsflow.models import RawArticle
 
 try:  # after: the mapping module (importing it teaches feedparser to keep captions apart)
     from newsflow.ingest import feed_mapping as mapping
@@ -57,6 +58,14 @@ except ImportError:  # before
     from newsflow.ingest import feeds as mapping  # type: ignore[no-redef]
 
     NEW = False
+
+
+class PreMappingParse(Protocol):
+    """``newsflow.ingest.feeds.parse_feed`` before ``feed_mapping`` existed (the "before" import above;
+    mypy only sees the "after" module): a document's articles and a reason per entry refused."""
+
+    def __call__(self, content: bytes, *, source: str) -> tuple[list[RawArticle], list[str]]: ...
+
 
 SOURCE = "eval"
 ITEM = re.compile(r"<(item|entry)[\s>].*?</\1\s*>", re.S | re.I)
@@ -122,7 +131,7 @@ def reference_items(document: str) -> list[Reference]:
         guid_match = re.search(r"<(guid|id)(\s[^>]*)?>(.*?)</\1\s*>", outside, re.S | re.I)
         guid = html.unescape(CDATA.sub(r"\1", guid_match.group(3))).strip() if guid_match else ""
         permalink = (
-            bool(guid_match)
+            guid_match is not None
             and guid_match.group(1).lower() == "guid"
             and "false" not in (guid_match.group(2) or "").lower()
         )
@@ -355,7 +364,8 @@ def charset_probes() -> list[str]:
             header = f"application/rss+xml; charset={charset}"
             title = mapping.parse_feed(document, source=SOURCE, content_type=header).items[0].article.title
         else:  # the old poller handed parse_feed the bytes only
-            title = mapping.parse_feed(document, source=SOURCE)[0][0].title
+            before_parse = cast(PreMappingParse, mapping.parse_feed)
+            title = before_parse(document, source=SOURCE)[0][0].title
         if title == text:
             right.append(charset)
     return right
