@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -63,7 +64,7 @@ def out_of_fold_mean(wikinews: Path) -> tuple[np.ndarray, int]:
     # load_wikinews gives each article's primary document first, then one per accepted topic
     doc_refs = [ref for a, ref in zip(articles, refs, strict=True) for _ in range(1 + len(a["accepted"]))]
     seeds = corpora.seed_docs(taxonomy)
-    scores = []
+    scores: list[npt.NDArray[np.float32]] = []
     for fold in range(FOLDS):
         train_docs = [d for d, ref in zip(docs, doc_refs, strict=True) if fold_of(ref) != fold] + seeds
         model = corpora.train(train_docs, taxonomy, {"fold": str(fold)})
