@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             if source.get("damaged"):
                 sys.exit(f"{pid} ({ref}): a damaged copy")
             text = f"{article['title']}\n{article['body']}"
-            entities = []
+            entities: list[dict[str, object]] = []
             raw_entities = record["entities"]
             assert isinstance(raw_entities, list)
             for entity in parse_entities(raw_entities):

@@ -54,7 +54,8 @@ def main() -> int:
         precision, recall = hits / n_second, hits / n_first
         f1 = 2 * precision * recall / (precision + recall)
         print(
-            f"{mode:8s} first {n_first} second {n_second} matched {hits}: P {precision:.3f} R {recall:.3f} F {f1:.3f}"
+            f"{mode:8s} first {n_first} second {n_second} matched {hits}: "
+            f"P {precision:.3f} R {recall:.3f} F {f1:.3f}"
         )
     return 0
 

@@ -18,8 +18,10 @@ places, then refits on all entities with the same settings. The evaluation set i
 
 Usage:
   .venv/bin/python training/tools/train_entity_typer.py folds --out-dir DIR
-  .venv/bin/python training/tools/train_ner.py --labels DIR/labels_fold0_ner.jsonl.gz --epochs 5 --out FOLD0.bin
-  .venv/bin/python training/tools/train_ner.py --labels DIR/labels_fold1_ner.jsonl.gz --epochs 5 --out FOLD1.bin
+  .venv/bin/python training/tools/train_ner.py --labels DIR/labels_fold0_ner.jsonl.gz --epochs 5 \\
+      --out FOLD0.bin
+  .venv/bin/python training/tools/train_ner.py --labels DIR/labels_fold1_ner.jsonl.gz --epochs 5 \\
+      --out FOLD1.bin
   .venv/bin/python training/tools/train_entity_typer.py collect --out VIEWS.jsonl.gz \\
       --fold-weights FOLD0.bin FOLD1.bin
   .venv/bin/python training/tools/train_entity_typer.py fit --views VIEWS.jsonl.gz \\
@@ -45,7 +47,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_ner import CORPUS, LABELS, is_dev  # noqa: E402
+from train_ner import CORPUS, LABELS, is_dev, ner_component  # noqa: E402
 
 from newsflow.enrich.entities import ALL_RULES, typer_inputs  # noqa: E402
 from newsflow.enrich.entity_typer import (  # noqa: E402
@@ -84,10 +86,13 @@ def fold_of(ref: str) -> int:
 def gold_class(names: Sequence[str], labelled: Sequence[dict[str, object]]) -> str:
     """The class of the labelled entity the canonical name (else most of the names, else a name
     that contains the canonical one or is contained in it, word by word) belongs to."""
-    keyed = []
+    keyed: list[tuple[set[str], str]] = []
     for entity in labelled:
-        forms = [str(entity["canonical"]), *(str(f) for f in entity["forms"])]  # type: ignore[attr-defined]
-        keyed.append(({normalise_name(f) for f in forms}, LABEL_TYPE_CLASSES[str(entity["type"])]))
+        label_forms = entity["forms"]
+        if not isinstance(label_forms, list):
+            raise TypeError(f"a label's forms are a {type(label_forms).__name__}, not a list: {entity!r}")
+        names_of = [str(entity["canonical"]), *(str(f) for f in label_forms)]
+        keyed.append(({normalise_name(f) for f in names_of}, LABEL_TYPE_CLASSES[str(entity["type"])]))
     canonical = normalise_name(names[0])
     for forms, cls in keyed:
         if canonical in forms:
@@ -144,7 +149,7 @@ def collect(args: argparse.Namespace) -> int:
     models = {"dev": shipped}
     for k, path in enumerate(args.fold_weights):
         nlp = load_nlp("en_core_web_md")
-        nlp.get_pipe("ner").from_bytes(Path(path).read_bytes(), exclude=["vocab"])
+        ner_component(nlp).from_bytes(Path(path).read_bytes(), exclude=["vocab"])
         models[f"fold{k}"] = nlp
     counts: Counter[str] = Counter()
     with gzip.open(args.out, "wt", encoding="utf-8") as out:
@@ -170,15 +175,19 @@ def collect(args: argparse.Namespace) -> int:
             for view, names in typer_inputs(title, body, shipped(title), shipped(body), ALL_RULES, source):
                 cls = expected.get(names[0], "unknown")
                 counts[f"guard:{cls}"] += 1
-                row = {"ref": ref, "split": "guard", "gold": cls, "names": names, "view": dataclasses.asdict(view)}
+                row = {
+                    "ref": ref,
+                    "split": "guard",
+                    "gold": cls,
+                    "names": names,
+                    "view": dataclasses.asdict(view),
+                }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {args.out}: {dict(sorted(counts.items()))}")
     return 0
 
 
-def guard_articles(
-    corpus: Path, seed_article: Path
-) -> list[tuple[str, str, str, dict[str, str], str]]:
+def guard_articles(corpus: Path, seed_article: Path) -> list[tuple[str, str, str, dict[str, str], str]]:
     """The texts whose entities the typer must not get wrong where the rules get them right: the
     English articles of the seed corpus, each with the generator's silver names (the people,
     organisations and places it planted: ``bench/eval_entities.py``), and the seed article with what
@@ -229,8 +238,10 @@ def train(
             y = np.eye(len(CLASSES), dtype=np.float32)[gold[idx]]
             grad = x.T @ (softmax(x @ w) - y) / len(idx) + l2 * w
             step += 1
-            m = b1 * m + (1 - b1) * grad
-            v = b2 * v + (1 - b2) * grad * grad
+            # numpy's stubs type float32 arrays times Python floats as float64; at run time they stay
+            # float32 (NEP 50: Python scalars do not widen), so the stubs are wrong here
+            m = b1 * m + (1 - b1) * grad  # type: ignore[assignment]
+            v = b2 * v + (1 - b2) * grad * grad  # type: ignore[assignment]
             w -= lr * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + eps)
     return w
 
@@ -261,7 +272,8 @@ def score(
 
 def fit(args: argparse.Namespace) -> int:
     started = time.process_time()
-    rows = [json.loads(line) for line in gzip.open(args.views, "rt", encoding="utf-8")]
+    with gzip.open(args.views, "rt", encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
     lookup = None if args.no_vectors else vector_lookup(load_nlp("en_core_web_md").vocab)
     views = [
         EntityView(
@@ -285,7 +297,9 @@ def fit(args: argparse.Namespace) -> int:
     dev_probs = [EntityTyper(w, 2.0, 2.0).probabilities(encoded[i]) for i in dev]
     base = score(EntityTyper(w, 2.0, 2.0), dev_views, dev_probs, dev_gold, dev_total)
     print(f"dev without the typer: F {base[0]:.4f} (tp {base[1]}, fp {base[2]})")
-    guard_probs = [(views[i], EntityTyper(w, 2.0, 2.0).probabilities(encoded[i]), rows[i]["gold"]) for i in guard]
+    guard_probs = [
+        (views[i], EntityTyper(w, 2.0, 2.0).probabilities(encoded[i]), rows[i]["gold"]) for i in guard
+    ]
 
     def broken(typer: EntityTyper) -> list[str]:
         """Guard entities the rules type right and the typer would not (changed or dropped)."""
@@ -319,7 +333,8 @@ def fit(args: argparse.Namespace) -> int:
     print(f"dev with the typer: best F {top:.4f} among thresholds that break no guard entity")
     print(f"dev with the typer: F {best[0]:.4f} at retype ≥ {best[1]:.2f}, drop ≥ {best[2]:.2f}")
     curve = [
-        f"{d:.2f}: {score(EntityTyper(w, best[1], float(d)), dev_views, dev_probs, dev_gold, dev_total)[0]:.4f}"
+        f"{d:.2f}: "
+        f"{score(EntityTyper(w, best[1], float(d)), dev_views, dev_probs, dev_gold, dev_total)[0]:.4f}"
         for d in np.arange(0.25, 1.0001, 0.05)
     ]
     print(f"dev F by drop threshold (retype ≥ {best[1]:.2f}): {', '.join(curve)}")

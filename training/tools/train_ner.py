@@ -30,9 +30,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.pipeline import EntityRecognizer
 from spacy.tokens import Doc, Span
 from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
+from spacy.util import minibatch
+from thinc.api import fix_random_seed
 
 from newsflow.enrich.ner_labels import (
     ANNOTATED_LABELS,
@@ -108,6 +110,14 @@ def make_example(
     return Example(nlp.make_doc(text), reference), len(off)
 
 
+def ner_component(nlp: Language) -> EntityRecognizer:
+    """The pipeline's ``ner`` component, the part trained and saved; raise if it is not a recognizer."""
+    ner = nlp.get_pipe("ner")
+    if not isinstance(ner, EntityRecognizer):
+        raise TypeError(f"the pipeline's ner is a {type(ner).__name__}, not an EntityRecognizer")
+    return ner
+
+
 def annotated_f(nlp: Language, examples: Sequence[Example]) -> tuple[float, dict[str, float]]:
     """Micro F over the annotated labels, and F per label, of ``nlp`` on ``examples``."""
     tp = fp = fn = 0
@@ -176,13 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     for epoch in range(1, args.epochs + 1):
         rng.shuffle(train)
         losses: dict[str, float] = {}
-        for batch in minibatch(train, size=args.batch_size):
+        # spaCy's minibatch has no annotations (spacy/util.py): untyped, not wrong
+        for batch in minibatch(train, size=args.batch_size):  # type: ignore[no-untyped-call]
             nlp.update(batch, drop=args.dropout, sgd=optimizer, losses=losses)
         with nlp.use_params(optimizer.averages):
             f, per = annotated_f(nlp, dev)
             if f > best_f:
                 best_f, best_epoch = f, epoch
-                best_bytes = nlp.get_pipe("ner").to_bytes(exclude=["vocab"])
+                best_bytes = ner_component(nlp).to_bytes(exclude=["vocab"])
         print(
             f"epoch {epoch}: loss {losses.get('ner', 0.0):.1f}  dev F {f:.3f} {per}  "
             f"cpu {time.process_time() - started_cpu:.0f} s",
