@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from newsflow.enrich.evaluation import text_hash
@@ -51,7 +52,7 @@ def source_url(title: str) -> str:
 
 
 def main(candidates_path: str, selection: Path = HERE / "tosca_selection.tsv") -> int:
-    candidates = {}
+    candidates: dict[str, dict[str, Any]] = {}
     for line in Path(candidates_path).read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         candidates.setdefault(record.get("key", record.get("tosca_id")), record)

@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"agreement F untyped {f1(untyped, total_a, total_b):.3f}, typed {f1(typed, total_a, total_b):.3f}")
     for t in sorted(per_type_a | per_type_b):
         print(
-            f"  {t:<13} first {per_type_a[t]:>4} second {per_type_b[t]:>4} F {f1(per_type_match[t], per_type_a[t], per_type_b[t]):.3f}"
+            f"  {t:<13} first {per_type_a[t]:>4} second {per_type_b[t]:>4} "
+            f"F {f1(per_type_match[t], per_type_a[t], per_type_b[t]):.3f}"
         )
     print(f"must-have agreement on matched entities: {must_agree}/{must_pairs}")
     kinds = Counter(d["kind"] for d in out)

@@ -41,7 +41,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import rdata  # type: ignore[import-not-found]
+import rdata
 
 WRAPPER = re.compile(r"^\s*<text[^>]*>|</text>\s*$")
 SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]%])")

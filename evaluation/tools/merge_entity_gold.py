@@ -97,7 +97,10 @@ def main(argv: list[str]) -> int:
         pairs, only_a, only_b = pair_up(a_list, b_list)
         out: list[Entity] = []
 
-        def decide(kind: str, entity: Entity, *same: Entity) -> None:
+        def decide(
+            kind: str, entity: Entity, *same: Entity, article_id: str = article_id, out: list[Entity] = out
+        ) -> None:
+            """Apply the adjudication of one disagreement of this article (bound: called in this loop)."""
             nonlocal used
             d = decisions[(article_id, kind, json.dumps(entity, sort_keys=True))]
             used += 1
