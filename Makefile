@@ -54,10 +54,25 @@ test-unit: $(STAMP) feed-corpus ## unit and deploy-manifest tests only (no Kafka
 test-integration: $(STAMP) ## integration tests only
 	$(PY) -m pytest -ra tests/integration
 
-lint: $(STAMP) ## ruff, mypy, the import contract (cli → local → stages → kernel), contract compatibility
-	$(VENV)/bin/ruff check shared services tests bench scripts
-	$(VENV)/bin/ruff format --check shared services tests bench scripts
+# The script folders are not packages: a script puts its own folder (and the others it needs) on sys.path
+# and imports its neighbours by bare name (`import common`, `import train_topics`, `from train_ner import`).
+# mypy gets the same roots through MYPYPATH, so those imports are checked (not read as Any), and the files
+# are listed one by one (not the folders) so that each is a top-level module named after its file. The
+# folders share one namespace, as at run time: two scripts of the same name in two folders stop this check
+# ("Duplicate module named …") instead of one shadowing the other. --strict: the library's rules.
+SCRIPT_DIRS  := bench scripts training/tools evaluation/tools
+# Left out until the lead's fix of its one error (`EnrichmentFailure.error`, now `.error_type`) lands;
+# then empty this list (docs/known-gaps.md).
+SCRIPTS_NOT_YET_TYPED := bench/eval_real.py
+SCRIPT_FILES := $(filter-out $(SCRIPTS_NOT_YET_TYPED),$(sort $(wildcard $(addsuffix /*.py,$(SCRIPT_DIRS)))))
+empty        :=
+SCRIPT_PATH  := $(subst $(empty) $(empty),:,$(SCRIPT_DIRS))
+
+lint: $(STAMP) ## ruff, mypy (strict on the library and the scripts), the import contract, contract compatibility
+	$(VENV)/bin/ruff check shared services tests $(SCRIPT_DIRS)
+	$(VENV)/bin/ruff format --check shared services tests $(SCRIPT_DIRS)
 	$(VENV)/bin/mypy shared/newsflow services
+	MYPYPATH=$(SCRIPT_PATH) $(VENV)/bin/mypy --strict $(SCRIPT_FILES)
 	$(VENV)/bin/lint-imports
 	$(PY) -m newsflow.schemas_compat --released docs/schemas/released
 
