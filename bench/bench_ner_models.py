@@ -23,7 +23,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from spacy.language import Language
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
@@ -56,9 +59,9 @@ def replica_rss(model: str) -> None:
     print(json.dumps(result))
 
 
-def cpu_ms(run: object, count: int) -> float:
+def cpu_ms(run: Callable[[], object], count: int) -> float:
     started = time.process_time()
-    run()  # type: ignore[operator]
+    run()
     return 1000 * (time.process_time() - started) / count
 
 
@@ -90,8 +93,8 @@ def main() -> int:
     for _ in range(args.rounds):
         for model, (nlp, enricher, settings) in loaded.items():
 
-            def ner(nlp: object = nlp, size: int = settings.nlp_batch_size) -> None:
-                for _ in nlp.pipe(texts, batch_size=size):  # type: ignore[attr-defined]
+            def ner(nlp: Language = nlp, size: int = settings.nlp_batch_size) -> None:
+                for _ in nlp.pipe(texts, batch_size=size):
                     pass
 
             def function(enricher: Enricher = enricher, size: int = settings.batch_size) -> None:

@@ -39,7 +39,7 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -800,8 +800,8 @@ def _phase(results: dict[str, Any], name: str, fn: Callable[[], Any]) -> Any:
     return value
 
 
-def _run(coro_fn: Callable[[], Awaitable[Any]]) -> Callable[[], Any]:
-    return lambda: asyncio.run(coro_fn())  # type: ignore[arg-type]
+def _run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Callable[[], Any]:
+    return lambda: asyncio.run(coro_fn())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -88,8 +88,9 @@ def render(root: ET.Element) -> tuple[list[str], str | None]:
         text = detokenize(tokens(child))
         if not text:
             continue
-        if not paragraphs and dateline is None and child.find("./s/hi/date") is not None:
-            dateline = child.find("./s/hi/date").get("when")  # type: ignore[union-attr]
+        date = child.find("./s/hi/date")
+        if not paragraphs and dateline is None and date is not None:
+            dateline = date.get("when")
         paragraphs.append(text)
     if loose:
         paragraphs.append(detokenize(loose))
