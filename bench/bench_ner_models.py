@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from spacy.language import Language
 
@@ -41,10 +42,16 @@ from newsflow.enrich.pipeline import Enricher  # noqa: E402
 from newsflow.enrich.settings import EnrichmentSettings  # noqa: E402
 
 
-def model_settings(model: str, **extra: object) -> EnrichmentSettings:
+class SettingsExtra(TypedDict, total=False):
+    """The settings a measurement sets besides the model (the others as in the worker)."""
+
+    other_models: dict[str, str]
+
+
+def model_settings(model: str, **extra: Unpack[SettingsExtra]) -> EnrichmentSettings:
     """Settings of ``model`` (``<name>+tuned``: with the tuned NER weights)."""
     name, tuned = model.removesuffix("+tuned"), model.endswith("+tuned")
-    return EnrichmentSettings(spacy_model=name, tuned_ner=tuned, **extra)  # type: ignore[arg-type]
+    return EnrichmentSettings(spacy_model=name, tuned_ner=tuned, **extra)
 
 
 def replica_rss(model: str) -> None:
