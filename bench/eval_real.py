@@ -31,6 +31,7 @@ from newsflow.enrich.evaluation import (
     TopicCounts,
     TopicReport,
     TrainedOnError,
+    entity_f_interval,
     load_articles,
     load_entity_gold,
     load_topic_gold,
@@ -166,6 +167,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         found[article_id] = [PredictedEntity(e.name, e.type) for e in result.entities]
     print_entities(score_entities(entity_gold, found), len(entity_gold))
+    intervals = ", ".join(
+        f"{name} [{low:.3f}, {high:.3f}]"
+        for name, kind in (("overall", None), ("organisations", "organization"), ("places", "place"))
+        for low, high in [entity_f_interval(entity_gold, found, kind)]
+    )
+    print(
+        f"  F 95 % intervals, resampling the {len(entity_gold)} articles (1,000 draws, seed 0): {intervals}"
+    )
     interviews = ("wikinews-gum-interview-",)  # the only interviews of the set (evaluation/README.md)
     for origin, keep in (
         ("first annotation by the GUM corpus annotators", lambda i: i.startswith("wikinews-gum-")),

@@ -19,6 +19,7 @@ from newsflow.enrich.evaluation import (
     PredictedEntity,
     TopicGold,
     TrainedOnError,
+    entity_f_interval,
     load_articles,
     load_entity_gold,
     load_topic_gold,
@@ -102,6 +103,25 @@ def test_entity_scores_on_a_hand_made_case() -> None:
     assert (place.tp, place.fp, place.fn) == (0, 1, 1)
     assert (report.must_have, report.must_have_found, report.must_have_found_any_type) == (2, 1, 2)
     assert report.overall.precision == pytest.approx(1 / 4)
+
+
+def test_the_f_interval_resamples_whole_articles() -> None:
+    gold = {
+        "right": [GoldEntity("person", "Ann Lee")],
+        "wrong": [GoldEntity("place", "Oslo")],
+    }
+    perfect = {"right": [PredictedEntity("Ann Lee", "person")], "wrong": [PredictedEntity("Oslo", "place")]}
+    assert entity_f_interval(gold, perfect) == (1.0, 1.0)
+    # one article all right (F 1), one all wrong (F 0): a resample of two articles is both right,
+    # both wrong or one of each (F 0.5), so the 95 % interval spans 0 to 1 around the point F 0.5
+    half = {"right": [PredictedEntity("Ann Lee", "person")], "wrong": [PredictedEntity("Bergen", "place")]}
+    assert score_entities(gold, half).overall.f1 == pytest.approx(0.5)
+    assert entity_f_interval(gold, half) == (0.0, 1.0)
+    assert entity_f_interval(gold, half, draws=200, level=0.4) == (0.5, 0.5)
+    # of one type: the people are all found
+    assert entity_f_interval(gold, half, "person") == (1.0, 1.0)
+    # the same seed, the same interval
+    assert entity_f_interval(gold, half, seed=3) == entity_f_interval(gold, half, seed=3)
 
 
 def test_names_are_compared_without_case_dots_articles_or_possessives() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import random
 import re
 import unicodedata
 from collections import Counter
@@ -350,3 +351,38 @@ def score_entities(
                 report.must_have_found += i in found
                 report.must_have_found_any_type += i in found_any
     return report
+
+
+def entity_f_interval(
+    gold: Mapping[str, Sequence[GoldEntity]],
+    predicted: Mapping[str, Sequence[PredictedEntity]],
+    entity_type: str | None = None,
+    draws: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of the micro F (overall, or of one type) over the articles:
+    ``draws`` resamples of the articles with replacement (a fixed seed: the same interval each run).
+
+    The articles, not the entities, are resampled: the entities of one article share its text, its
+    genre and its annotator, so they are no independent draws.
+    """
+    per_article: list[Counts] = []
+    for article_id in gold:
+        report = score_entities({article_id: gold[article_id]}, predicted)
+        per_article.append(report.per_type[entity_type] if entity_type else report.overall)
+    rng = random.Random(seed)
+    scores: list[float] = []
+    for _ in range(draws):
+        total = Counts()
+        for counts in rng.choices(per_article, k=len(per_article)):
+            total.tp, total.fp, total.fn = total.tp + counts.tp, total.fp + counts.fp, total.fn + counts.fn
+        if total.f1 is not None:  # a resample with no entity of the type has no F: left out
+            scores.append(total.f1)
+    if not scores:
+        raise ValueError(f"no resample has an F for {entity_type or 'any type'}")
+    scores.sort()
+    tail = (1.0 - level) / 2
+    low = scores[int(tail * len(scores))]
+    high = scores[min(len(scores) - 1, int((1.0 - tail) * len(scores)))]
+    return low, high
