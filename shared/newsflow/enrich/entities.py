@@ -183,9 +183,9 @@ class EntityRules:
     #: filter would drop
     initial_places: bool = True
     #: variants of one name are one entity: a given name and its short form ("Larry"/"Lawrence
-    #: Lessig"), a misspelling of one word ("Untied Nations", "Abbot
-    #: Labs", "Kristen"/"Kristin Wilkins", "Mauer" for "K.C. Maurer") and a person's inner name
-    #: ("Lula" of "Luiz Inácio Lula da Silva")
+    #: Lessig"), a misspelling of one word ("Untied Nations", "Abbot Labs", "Kristen"/"Kristin
+    #: Wilkins", "Mauer" for "K.C. Maurer") and a person's inner name ("Lula" of "Luiz Inácio Lula
+    #: da Silva")
     name_variants: bool = True
     #: a short form that fits several longer names is the one of its own type, when only one is:
     #: "Warhol" (tagged PERSON) is "Andy Warhol", not "Warhol Factory" (ORG)

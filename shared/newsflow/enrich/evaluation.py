@@ -200,6 +200,10 @@ class Counts:
     def support(self) -> int:
         return self.tp + self.fn
 
+    def add(self, other: Counts) -> None:
+        """Add another class's (or article's) counts to these."""
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
+
 
 @dataclass
 class TopicCounts:
@@ -306,7 +310,7 @@ class EntityReport:
     def overall(self) -> Counts:
         total = Counts()
         for c in self.per_type.values():
-            total.tp, total.fp, total.fn = total.tp + c.tp, total.fp + c.fp, total.fn + c.fn
+            total.add(c)
         return total
 
 
@@ -376,7 +380,7 @@ def entity_f_interval(
     for _ in range(draws):
         total = Counts()
         for counts in rng.choices(per_article, k=len(per_article)):
-            total.tp, total.fp, total.fn = total.tp + counts.tp, total.fp + counts.fp, total.fn + counts.fn
+            total.add(counts)
         if total.f1 is not None:  # a resample with no entity of the type has no F: left out
             scores.append(total.f1)
     if not scores:
