@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from newsflow.enrich.editorial import read_text
 from newsflow.enrich.entities import ALL_RULES, EntityRules, extract_entities
 from newsflow.enrich.entity_typer import english_typer
 from newsflow.enrich.evaluation import (
@@ -105,14 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     typer = english_typer(
         settings.entity_typer, model_version(nlp), settings.entity_typer_path, settings.entity_typer_sha256
     )
-    docs = {i: (nlp(articles[i].title), nlp(articles[i].body)) for i in ids}
+    # the texts as the enrichment reads them (pipeline.ner_texts)
+    docs = {i: (nlp(read_text(articles[i].title).text), nlp(read_text(articles[i].body).text)) for i in ids}
 
     def run(rules: EntityRules) -> dict[str, list[PredictedEntity]]:
         return {
             i: [
                 PredictedEntity(e.name, e.type)
                 for e in extract_entities(
-                    articles[i].title, articles[i].body, *docs[i], rules, outlet=EVAL_SOURCE, typer=typer
+                    docs[i][0].text, docs[i][1].text, *docs[i], rules, outlet=EVAL_SOURCE, typer=typer
                 )
             ]
             for i in ids

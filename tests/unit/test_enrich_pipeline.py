@@ -282,3 +282,22 @@ def test_a_model_that_is_not_installed_falls_back_to_the_small_one(caplog: pytes
     refused = EnrichmentSettings(spacy_model="xx_not_an_installed_model", spacy_fallback_model="")
     with pytest.raises(OSError):
         Enricher.load(refused, with_topics=False)
+
+
+def test_editorial_brackets_do_not_split_a_name_and_spans_index_the_stored_body(enricher: Enricher) -> None:
+    body = (
+        'Asked whom he had backed, the senator said: "Reagan in 80 and 84, [George H. W.] Bush in 88 '
+        'and 92, and [George W.] Bush in 2000." He spoke in Concord, New Hampshire, on Monday.'
+    )
+    result = enricher.enrich_batch([article("brackets", body=body)])[0]
+    assert isinstance(result, Enrichment)
+    names = {e.name for e in result.entities}
+    assert "George W. Bush" in names
+    assert "George H. W. Bush" in names
+    assert not any("]" in name or name == "George W." for name in names)
+    for entity in result.entities:
+        for span in entity.spans:
+            text = body if span.field == "body" else "Merkel in Paris"
+            assert text[span.start] not in "[] " and text[span.end - 1] not in "[] "
+    bush = next(e for e in result.entities if e.name == "George W. Bush")
+    assert [body[s.start : s.end] for s in bush.spans if s.field == "body"] == ["George W.] Bush"]

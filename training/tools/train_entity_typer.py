@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from train_ner import CORPUS, LABELS, is_dev, ner_component  # noqa: E402
 
+from newsflow.enrich.editorial import read_text  # noqa: E402
 from newsflow.enrich.entities import ALL_RULES, typer_inputs  # noqa: E402
 from newsflow.enrich.entity_typer import (  # noqa: E402
     CLASSES,
@@ -157,7 +158,8 @@ def collect(args: argparse.Namespace) -> int:
             ref = record["ref"]
             split = "dev" if is_dev(ref, 0.1) else f"fold{fold_of(ref)}"
             nlp = models[split]
-            title, body = texts[ref]
+            # the texts as the enrichment reads them (pipeline.ner_texts: editorial brackets out)
+            title, body = (read_text(t).text for t in texts[ref])
             for view, names in typer_inputs(title, body, nlp(title), nlp(body), ALL_RULES, EVAL_SOURCE):
                 cls = gold_class(names, record["entities"])
                 counts[f"{split}:{cls}"] += 1

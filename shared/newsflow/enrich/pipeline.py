@@ -20,6 +20,7 @@ from typing import Protocol
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newsflow.enrich.editorial import read_text, restore_spans
 from newsflow.enrich.entities import extract_entities
 from newsflow.enrich.entity_typer import EntityTyper, english_typer, typer_version
 from newsflow.enrich.fingerprint import FINGERPRINT_VERSION, simhash
@@ -64,6 +65,11 @@ def load_topic_classifier(required: bool = False) -> TopicClassifierLike | None:
         log.warning("topic classifier not available, enriching without topics error=%r", exc)
         return None
     return classifier
+
+
+def ner_texts(article: RawArticle) -> tuple[str, str]:
+    """The title and body as the NER and the entity rules read them (editorial brackets removed)."""
+    return read_text(article.title).text, read_text(article.body).text
 
 
 def word_count(text: str) -> int:
@@ -191,7 +197,7 @@ class Enricher:
         docs: list[Doc] = [self.nlp.make_doc("")] * (2 * len(articles))
         for nlp in {id(p or self.nlp): p or self.nlp for p in pipelines}.values():
             todo = [i for i, p in enumerate(pipelines) if (p or self.nlp) is nlp]
-            texts = [text for i in todo for text in (articles[i].title, articles[i].body)]
+            texts = [text for i in todo for text in ner_texts(articles[i])]
             for j, doc in enumerate(nlp.pipe(texts, batch_size=self.settings.nlp_batch_size)):
                 docs[2 * todo[j // 2] + j % 2] = doc
         topics: list[tuple[Topic, ...]] = [()] * len(articles)
@@ -242,14 +248,19 @@ class Enricher:
         # A NER model is trained on one language: on text in another it finds mostly noise
         # ("Einzelheiten" as a person), so articles in a language without a pipeline of their own get
         # no entities rather than wrong ones.
+        # the documents are of the texts as read (ner_texts); the spans go back to the article's own
         entities = (
-            extract_entities(
-                article.title,
-                article.body,
-                title_doc,
-                body_doc,
-                outlet=article.source,
-                typer=self.typer if title_doc.vocab is self.nlp.vocab else None,
+            restore_spans(
+                extract_entities(
+                    title_doc.text,
+                    body_doc.text,
+                    title_doc,
+                    body_doc,
+                    outlet=article.source,
+                    typer=self.typer if title_doc.vocab is self.nlp.vocab else None,
+                ),
+                read_text(article.title),
+                read_text(article.body),
             )
             if with_entities
             else ()
