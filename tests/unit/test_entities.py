@@ -781,6 +781,46 @@ def test_storms_flights_and_spacecraft_are_no_organisations() -> None:
     assert {e.name: e.type for e in off}["Cyclone Phailin"] == "organization"
 
 
+def test_ships_are_products_and_one_ship_is_one_entity() -> None:
+    body = (
+        "The Greenpeace ships, MY Esperanza and MY Arctic Sunrise, shadowed the fleet. From the bridge of "
+        "the Arctic Sunrise, Yuko Hirono called. HMS Illustrious sailed."
+    )
+    mentions = []
+    end = 0
+    for name, label in [
+        ("Greenpeace", "ORG"),
+        ("Esperanza", "PERSON"),  # the model left the prefix out
+        ("MY Arctic Sunrise", "GPE"),
+        ("Arctic Sunrise", "LOC"),
+        ("Yuko Hirono", "PERSON"),
+        ("HMS Illustrious", "ORG"),
+    ]:
+        start = body.index(name, end)
+        end = start + len(name)
+        mentions.append(_m(name, label, start))
+    found = {(e.name, e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert found == {
+        ("Greenpeace", "organization", 1),
+        ("Esperanza", "product", 1),
+        ("MY Arctic Sunrise", "product", 2),  # "the Arctic Sunrise" is the same ship
+        ("Yuko Hirono", "person", 1),
+        ("HMS Illustrious", "product", 1),
+    }
+    off = {e.name: e.type for e in build_entities("", body, [], mentions, EntityRules(event_names=False))}
+    assert off["Esperanza"] == "person"
+
+
+def test_a_name_used_bare_is_not_a_ship_although_a_ship_bears_it() -> None:
+    body = "Their ship, MV Alan Kurdi, sails on. Alan Kurdi drowned in 2015."
+    mentions = [
+        _m("MV Alan Kurdi", "PERSON", body.index("MV Alan")),
+        _m("Alan Kurdi", "PERSON", body.index("Alan Kurdi drowned")),
+    ]
+    types = {e.type for e in build_entities("", body, [], mentions)}
+    assert types == {"person"}
+
+
 def test_an_acronym_in_brackets_after_a_name_is_that_name() -> None:
     # the site is a facility (a place), so the organisation-only acronym merge of rule (f) missed it
     body = "Crews left the Kennedy Space Center (KSC) on Friday. KSC staff watched. The WHO (ABC) met."

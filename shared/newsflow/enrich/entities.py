@@ -142,8 +142,9 @@ class EntityRules:
     #: an acronym in brackets right after a name is that name ("Kennedy Space Center (KSC)", "World
     #: Health Organization (WHO)"), whatever the model called either
     acronym_alias: bool = True
-    #: storms, flights, spacecraft and the Olympic Games are events and products ("Cyclone Phailin",
-    #: "Flight ET409", "Space Shuttle Atlantis" tagged ORG, "Paralympics" tagged GPE)
+    #: storms, flights, spacecraft, ships and the Olympic Games are events and products ("Cyclone
+    #: Phailin", "Flight ET409", "Space Shuttle Atlantis" tagged ORG, "Paralympics" tagged GPE, "MY
+    #: Arctic Sunrise" tagged GPE, "HMS Illustrious" tagged ORG)
     event_names: bool = True
     #: a name in capitals is no common word: "US" stays although the article writes "us"; but a
     #: common noun written in capitals is no name ("IQ", "DUI": ``COMMON_ACRONYMS``)
@@ -942,6 +943,29 @@ PARTY_MEMBER_WORDS = frozenset(
     }
 )
 PRODUCT_FIRST_WORDS = frozenset({"Space Shuttle", "Spacecraft", "Shuttle"})
+#: Ship prefixes: a name that begins with one, or follows one, is a vessel, a product in spaCy's
+#: scheme ("USS Cole", "HMS Illustrious", "MV Sirius Star"; "MY Esperanza" tagged PERSON). All
+#: capitals, so "MS" the title ("Ms") and "SS" in running text of capitals are not read as one.
+SHIP_PREFIXES = frozenset(
+    {
+        "USS",
+        "USNS",
+        "USCGC",
+        "HMS",
+        "HMAS",
+        "HMCS",
+        "HMNZS",
+        "CCGS",
+        "RMS",
+        "MV",
+        "MY",
+        "MS",
+        "SS",
+        "RV",
+        "FV",
+    }
+)
+_AFTER_SHIP_PREFIX = re.compile(r"\b(?:" + "|".join(sorted(SHIP_PREFIXES)) + r") $")
 #: The Games, and their adjective, which the model tags as places or organisations ("Paralympics"
 #: GPE, "Paralympic" in "Paralympic medalist" GPE): an event, whatever the model said.
 _OLYMPIC_GAMES = re.compile(
@@ -949,9 +973,48 @@ _OLYMPIC_GAMES = re.compile(
 )
 
 
-def _event_types(groups: dict[str, _Group]) -> None:
+def _after_the(m: Mention, texts: dict[str, str]) -> bool:
+    return texts[m.field][max(0, m.start - 4) : m.start].casefold() == "the "
+
+
+def _is_vessel(group: _Group, texts: dict[str, str]) -> bool:
+    """A mention begins with a ship prefix ("USS Cole") or follows one ("MY" + "Esperanza"), and every
+    other mention follows "the" ("the Arctic Sunrise"): a name also used bare is someone's or
+    something else's too ("Alan Kurdi", the boy a ship "MV Alan Kurdi" is named after)."""
+    prefixed = False
+    for m in group.mentions:
+        first = m.text.split(" ", 1)[0]
+        if (first in SHIP_PREFIXES and " " in m.text) or _AFTER_SHIP_PREFIX.search(
+            texts[m.field], max(0, m.start - 8), m.start
+        ):
+            prefixed = True
+        elif not _after_the(m, texts):
+            return False
+    return prefixed
+
+
+def _vessel_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
+    """Ships are products: "MY Arctic Sunrise", "HMS Illustrious", and the same ship named without
+    its prefix after "the" ("from the bridge of the Arctic Sunrise"), not places, people or bodies."""
+    vessels: dict[str, _Group] = {}
+    for group in groups.values():
+        if group.label(group.canonical) in ("ORG", "PERSON", "GPE", "FAC", "LOC", "PRODUCT") and _is_vessel(
+            group, texts
+        ):
+            group.forced = "PRODUCT"
+            words = group.canonical.split(" ")
+            vessels.setdefault(" ".join(words[1:]) if words[0] in SHIP_PREFIXES else group.canonical, group)
+    for key, group in list(groups.items()):
+        vessel = vessels.get(group.canonical)
+        if vessel is not None and vessel is not group and all(_after_the(m, texts) for m in group.mentions):
+            vessel.mentions.extend(group.mentions)
+            del groups[key]
+
+
+def _event_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
     """ "Cyclone Phailin", "Flight ET409" and the "Paralympics" are events, "Space Shuttle Atlantis"
-    a product: not the organisations, people or places the model took them for."""
+    and ships products: not the organisations, people or places the model took them for."""
+    _vessel_types(groups, texts)
     for group in groups.values():
         words = group.canonical.split()
         if group.label(group.canonical) not in ("ORG", "PERSON", "GPE", "FAC", "LOC"):
@@ -1303,7 +1366,7 @@ def _final_groups(
     if rules.context_cues:
         _cue_types(groups, texts)
     if rules.event_names:
-        _event_types(groups)
+        _event_types(groups, texts)
     if rules.event_heads:
         _event_head_types(groups)
     if rules.party_members:
