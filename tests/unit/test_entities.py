@@ -17,7 +17,7 @@ from newsflow.enrich.entities import (
     mentions_from_doc,
     normalise_mention,
 )
-from newsflow.enrich.entity_context import without_score
+from newsflow.enrich.entity_context import reading_list_titles, without_score
 from newsflow.enrich.entity_rules import (
     has_org_head,
     join_coordinated_orgs,
@@ -941,6 +941,40 @@ def test_names_written_surname_first_in_a_reading_list_are_people() -> None:
     assert "Austen" not in {e.name for e in entities}
     off = build_entities("", body, [], mentions, EntityRules(inverted_names=False))
     assert {e.name for e in off if e.type == "person"} == {"Jane"}
+
+
+def test_the_titles_of_a_reading_list_hold_no_entities() -> None:
+    body = (
+        "Other good ones:\n\nLondon, Jack. White Fang\n\nMarx, Karl and Engels, Friedrich. The Communist "
+        "Manifesto (solo)\n\nTwain, Mark. A Connecticut Yankee in King Arthur's Court\n\n"
+        "Paris, France. A guide to Rome"
+    )
+    mentions = [
+        _m("White Fang", "PERSON", body.index("White Fang")),
+        _m("Engels", "GPE", body.index("Engels")),
+        _m("Friedrich", "PERSON", body.index("Friedrich")),
+        _m("Communist Manifesto", "ORG", body.index("Communist Manifesto")),
+        _m("Connecticut", "GPE", body.index("Connecticut")),
+        _m("Arthur", "PERSON", body.index("Arthur")),
+        _m("Paris", "GPE", body.index("Paris")),
+        _m("Rome", "GPE", body.index("Rome")),
+    ]
+    found = {(e.name, e.type) for e in build_entities("", body, [], mentions)}
+    # "Friedrich" is no given name of the census list: after "and" the list's pattern is enough;
+    # "Paris, France." opens no reading-list line, so "A guide to Rome" keeps its place
+    assert found == {
+        ("Jack London", "person"),
+        ("Karl Marx", "person"),
+        ("Friedrich Engels", "person"),
+        ("Mark Twain", "person"),
+        ("Paris", "place"),
+        ("Rome", "place"),
+    }
+    assert reading_list_titles(body, {"Jack", "Karl", "Mark"}) == [
+        (body.index("White Fang"), body.index("White Fang") + len("White Fang")),
+        (body.index("The Communist"), body.index(" (solo)") + len(" (solo)")),
+        (body.index("A Connecticut"), body.index("Court") + len("Court")),
+    ]
 
 
 def test_a_common_noun_in_capitals_is_no_organisation() -> None:

@@ -48,6 +48,7 @@ from newsflow.enrich.entity_context import (
     is_modifier_only,
     is_work_cue,
     join_split_names,
+    reading_list_titles,
     split_slashed,
     without_caption_credit,
     without_cue_noun,
@@ -1242,14 +1243,22 @@ def _titled_as_work(name: str, texts: dict[str, str]) -> bool:
 
 def _with_inverted_names(body: str, mentions: list[Mention]) -> list[Mention]:
     """``mentions`` with each name written surname first at a paragraph's start ("Austen, Jane.")
-    as one person, "Jane Austen", in place of the model's mentions that overlap it."""
+    as one person, "Jane Austen", in place of the model's mentions that overlap it; the names
+    inside the titles that follow ("London, Jack. White Fang", "Twain, Mark. A Connecticut Yankee in
+    King Arthur's Court") are words of a title, no entities."""
     found = inverted_names(body, given_names())
     if not found:
         return mentions
+    titles = reading_list_titles(body, given_names())
     added = [
         Mention(f"{given} {surname}", "PERSON", "body", start, end) for start, end, surname, given in found
     ]
-    kept = [m for m in mentions if not any(a.start < m.end and m.start < a.end for a in added)]
+    kept = [
+        m
+        for m in mentions
+        if not any(a.start < m.end and m.start < a.end for a in added)
+        and not any(start <= m.start < end for start, end in titles)
+    ]
     return sorted([*kept, *added], key=lambda m: m.start)
 
 

@@ -12,7 +12,8 @@ organisation or place, and courtesy titles. Used by ``newsflow.enrich.entities``
   "Daniel arap" + "Moi", "Palacio" + "do" + "Planalto", "University of North Carolina" + "at" +
   "Chapel Hill");
 - ``split_slashed``: "Newsmax / Zogby" is two names;
-- ``inverted_names``: "Austen, Jane." opening a paragraph of a reading list is "Jane Austen".
+- ``inverted_names``: "Austen, Jane." opening a paragraph of a reading list is "Jane Austen";
+  ``reading_list_titles``: the rest of such a paragraph is a title ("White Fang", "History of England").
 """
 
 from __future__ import annotations
@@ -307,25 +308,46 @@ _INVERTED = re.compile(rf"(?P<surname>{_NAME}), (?P<given>{_NAME}(?: {_NAME}){{0
 _INVERTED_END = re.compile(r"\.(?:\s|$)| and ")
 
 
-def inverted_names(text: str, given_names: Collection[str]) -> list[tuple[int, int, str, str]]:
-    """Names written surname first at the start of a paragraph, as a reading list or a bibliography
-    writes them ("Austen, Jane. Pride and Prejudice"; "Marx, Karl and Engels, Friedrich. ..."):
-    (start, end, surname, given names) of each, when the first given name is a known one."""
+def _reading_list(
+    text: str, given_names: Collection[str]
+) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, int]]]:
+    """The inverted names of ``inverted_names`` and, for each paragraph that opens with them, where
+    the title after them runs: from the full stop after the last name to the paragraph's end."""
     found: list[tuple[int, int, str, str]] = []
+    titles: list[tuple[int, int]] = []
     for paragraph in re.finditer(r"[^\n]+", text):
         pos = paragraph.start()
         while True:
             match = _INVERTED.match(text, pos, paragraph.end())
-            if match is None or match.group("given").split()[0] not in given_names:
+            # the first given name must be a known one; a name after "and" follows the pattern the
+            # first set ("Marx, Karl and Engels, Friedrich")
+            if match is None or (
+                pos == paragraph.start() and match.group("given").split()[0] not in given_names
+            ):
                 break
             end = _INVERTED_END.match(text, match.end())
             if end is None:
                 break
             found.append((match.start(), match.end(), match.group("surname"), match.group("given")))
             if end.group() != " and ":
+                if end.end() < paragraph.end():
+                    titles.append((end.end(), paragraph.end()))
                 break
             pos = end.end()
-    return found
+    return found, titles
+
+
+def inverted_names(text: str, given_names: Collection[str]) -> list[tuple[int, int, str, str]]:
+    """Names written surname first at the start of a paragraph, as a reading list or a bibliography
+    writes them ("Austen, Jane. Pride and Prejudice"; "Marx, Karl and Engels, Friedrich. ..."):
+    (start, end, surname, given names) of each, when the first given name is a known one."""
+    return _reading_list(text, given_names)[0]
+
+
+def reading_list_titles(text: str, given_names: Collection[str]) -> list[tuple[int, int]]:
+    """Where the titles of a reading list run ("London, Jack. White Fang": "White Fang"): (start,
+    end) of the rest of each paragraph that opens with an inverted name (``inverted_names``)."""
+    return _reading_list(text, given_names)[1]
 
 
 def split_slashed(text: str, start: int) -> list[tuple[str, int]]:
