@@ -781,6 +781,19 @@ def test_storms_flights_and_spacecraft_are_no_organisations() -> None:
     assert {e.name: e.type for e in off}["Cyclone Phailin"] == "organization"
 
 
+def test_a_spacecraft_named_alone_is_the_craft_named_in_full() -> None:
+    body = "Space Shuttle Columbia lifted off in 1981. Columbia was lost in 2003 over Texas."
+    mentions = [
+        _m("Space Shuttle Columbia", "ORG", 0),
+        _m("Columbia", "GPE", body.index("Columbia was")),
+        _m("Texas", "GPE", body.index("Texas")),
+    ]
+    found = {(e.name, e.type, e.mentions) for e in build_entities("", body, [], mentions)}
+    assert found == {("Space Shuttle Columbia", "product", 2), ("Texas", "place", 1)}
+    off = {(e.name, e.type) for e in build_entities("", body, [], mentions, EntityRules(event_names=False))}
+    assert ("Columbia", "place") in off
+
+
 def test_ships_are_products_and_one_ship_is_one_entity() -> None:
     body = (
         "The Greenpeace ships, MY Esperanza and MY Arctic Sunrise, shadowed the fleet. From the bridge of "

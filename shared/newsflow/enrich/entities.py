@@ -1028,6 +1028,27 @@ def _event_types(groups: dict[str, _Group], texts: dict[str, str]) -> None:
             group.forced = "EVENT"
         elif words[0] in PRODUCT_FIRST_WORDS or " ".join(words[:2]) in PRODUCT_FIRST_WORDS:
             group.forced = "PRODUCT"
+    _merge_craft_names(groups)
+
+
+def _merge_craft_names(groups: dict[str, _Group]) -> None:
+    """A spacecraft named in full is the same craft where its name stands alone: "Space Shuttle
+    Columbia lifted off ... Columbia was lost in 2003" (the bare "Columbia" tagged GPE)."""
+    crafts: dict[str, _Group] = {}
+    for group in groups.values():
+        words = group.canonical.split()
+        if group.label(group.canonical) == "PRODUCT":
+            for n in (1, 2):
+                if len(words) > n and " ".join(words[:n]) in PRODUCT_FIRST_WORDS:
+                    crafts.setdefault(" ".join(words[n:]), group)
+    for key, group in list(groups.items()):
+        craft = crafts.get(group.canonical)
+        if craft is not None and craft is not group and group.label(group.canonical) in _NAME_LABELS:
+            craft.mentions.extend(group.mentions)
+            del groups[key]
+
+
+_NAME_LABELS = frozenset({"ORG", "PERSON", "GPE", "FAC", "LOC"})
 
 
 def _event_head_types(groups: dict[str, _Group]) -> None:
