@@ -196,6 +196,10 @@ class EntityRules:
     #: the first number of a score is no part of a team's name: "Sweden 1" in "putting Sweden 1 – 0
     #: up" is Sweden
     scores: bool = True
+    #: a one-word name with a possessive right before a person's full name is that person's party,
+    #: team or employer ("DAB's Ben Chan", "Demosisto's Nathan Law" tagged GPE): an organisation,
+    #: unless it is a known place ("Korea's Kim Shin-wook"), a given name or a word of a person's name
+    affiliations: bool = True
 
 
 ALL_RULES = EntityRules()
@@ -622,7 +626,7 @@ def _drop_common_words(
     body: str,
     dateline: tuple[int, int] | None = None,
     keep_acronyms: bool = False,
-    outlets: frozenset[str] = frozenset(),
+    names: frozenset[str] = frozenset(),
     keep_known_places: bool = False,
 ) -> dict[str, _Group]:
     """Drop one-word "entities" that are capitalised common words ("Turnout", "Observers").
@@ -631,8 +635,9 @@ def _drop_common_words(
     when the article also writes it in lower case, or when it only ever stands at the start of a
     sentence and is no part of a longer name in the article (an ambiguous surname stays). The place
     of a dateline opens the body but is a name. With ``keep_acronyms``, a name in capitals is never
-    a common word: "US" is no "us", "WHO" no "who". A news outlet (``outlets``, case-folded names)
-    is a name wherever it stands ("Wikinews interviews ..."). With ``keep_known_places``, a place the
+    a common word: "US" is no "us", "WHO" no "who". A news outlet or a person's affiliation
+    (``names``, case-folded) is a name wherever it stands ("Wikinews interviews ...", "Demosisto's
+    Nathan Law won"). With ``keep_known_places``, a place the
     gazetteer knows, tagged as one, is a name where it only opens sentences ("Tasmania was excluded").
     """
     # an organisation head noun alone ("Software company Lumenfield Software ...") is a common noun
@@ -641,7 +646,7 @@ def _drop_common_words(
     for key, group in groups.items():
         name = group.canonical
         acronym = keep_acronyms and _ACRONYM.match(name) is not None
-        if any(m.text.casefold() in outlets for m in group.mentions):
+        if any(m.text.casefold() in names for m in group.mentions):
             kept[key] = group
             continue
         if keep_acronyms and name in COMMON_ACRONYMS:
@@ -1283,6 +1288,43 @@ def _with_inverted_names(body: str, mentions: list[Mention]) -> list[Mention]:
     return sorted([*kept, *added], key=lambda m: m.start)
 
 
+#: A one-word name or acronym with a possessive, right before something ("DAB's ", "Demosisto's ").
+_POSSESSOR = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,6})['’]s $")
+
+
+def _with_affiliations(body: str, mentions: list[Mention]) -> tuple[list[Mention], frozenset[str]]:
+    """``mentions`` with the organisation of "DAB's Ben Chan" (see ``EntityRules.affiliations``):
+    added where the model found nothing, an organisation where it said place; and those names,
+    case-folded (a name so used is one also where it opens a sentence: "Demosisto's Nathan Law")."""
+    people = [m for m in mentions if m.label == "PERSON"]
+    person_words = {w for m in people for w in m.text.split()}
+    changed: dict[int, Mention] = {}
+    added: list[Mention] = []
+    for person in people:
+        if " " not in person.text:
+            continue
+        match = _POSSESSOR.search(body, max(0, person.start - 30), person.start)
+        if match is None:
+            continue
+        word, start, end = match.group(1), match.start(1), match.end(1)
+        if word in person_words or word in given_names() or known_place(word):
+            continue
+        covering = [i for i, m in enumerate(mentions) if m.start <= start and end <= m.end]
+        if not covering:
+            added.append(Mention(word, "ORG", "body", start, end))
+        elif (
+            (m := mentions[covering[0]]).start == start and m.end == end and m.label in ("GPE", "LOC", "FAC")
+        ):
+            changed[covering[0]] = Mention(word, "ORG", "body", start, end)
+        # else: the last word of a longer name ("New People Party's Michael Tien"), or already an
+        # organisation
+    if not (changed or added):
+        return mentions, frozenset()
+    kept = [changed.get(i, m) for i, m in enumerate(mentions)]
+    names = frozenset(m.text.casefold() for m in [*changed.values(), *added])
+    return sorted([*kept, *added], key=lambda m: m.start), names
+
+
 def _with_outlet(text: str, mentions: list[Mention], source: str, field_name: Field) -> list[Mention]:
     """``mentions`` plus a mention of the outlet ``source`` wherever ``text`` names it and no mention is."""
     added = [
@@ -1373,6 +1415,9 @@ def _final_groups(
         body_list.insert(1, Mention(body[start:end], "ORG", "body", start, end))
     if rules.inverted_names:
         body_list = _with_inverted_names(body, body_list)
+    affiliations = frozenset[str]()
+    if rules.affiliations:
+        body_list, affiliations = _with_affiliations(body, body_list)
     if rules.role_suffix:
         body_list = _strip_role(body_list)
     groups: dict[str, _Group] = {}
@@ -1388,7 +1433,7 @@ def _final_groups(
         body,
         dateline,
         rules.acronym_case,
-        _outlet_names(groups, credited, outlet) if rules.outlets else frozenset(),
+        (_outlet_names(groups, credited, outlet) if rules.outlets else frozenset()) | affiliations,
         rules.initial_places,
     )
     if rules.acronym_alias:
