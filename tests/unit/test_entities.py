@@ -587,6 +587,17 @@ def test_an_apposition_that_says_what_a_name_is_gives_its_type() -> None:
     }
 
 
+def test_an_apposition_may_open_with_a_possessive() -> None:
+    body = (
+        "The fleet is part-owned by Nissui, Japan's second-largest marine products firm- so it said. "
+        "Rescuers reached Gandro, Kenya's northernmost town, on Monday."
+    )
+    labels = {"Nissui": "GPE", "Japan": "GPE", "Gandro": "PERSON", "Kenya": "GPE"}
+    mentions = [_m(name, label, body.index(name)) for name, label in labels.items()]
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert types == {"Nissui": "organization", "Japan": "place", "Gandro": "place", "Kenya": "place"}
+
+
 def test_an_address_or_a_possessive_is_no_type_cue() -> None:
     # found on Wikinews articles outside the evaluation set (session 8)
     body = (

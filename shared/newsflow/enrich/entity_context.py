@@ -113,8 +113,8 @@ _PLACE_AFTER = re.compile(rf" (?:{_alternatives(PLACE_AFTER_NOUNS)})(?![\w'’-]
 #: noun closes the apposition (punctuation, or a word that opens what follows it), so "Okafor, a
 #: former bank executive" and "James Baker, secretary of state," say nothing (the noun must head it).
 _APPOSITION = (
-    r"(?:,| —| –) (?:(?:a|an|the) )?(?:(?!(?:{function_words}) )[a-z][\w'’-]* ){{0,3}}?"
-    r"(?:{nouns})(?=[,.;:)—–]| (?:{after})\b)"
+    r"(?:,| —| –) (?:(?:a|an|the|[A-Z][\w.-]*['’]s) )?(?:(?!(?:{function_words}) )[a-z][\w'’-]* ){{0,3}}?"
+    r"(?:{nouns})(?=[,.;:)—–]|- | (?:{after})\b)"
 )
 _APPOSITION_AFTER = "that|which|who|whose|providing|based|in|of|on|with|founded|owned|for|from|near"
 #: words that cannot stand between the apposition's article and its noun: the noun would not head it
