@@ -819,6 +819,31 @@ def test_a_name_before_a_persons_name_with_a_possessive_is_their_organisation() 
     assert "DAB" not in off and "Demosisto" not in off
 
 
+def test_a_name_holding_an_organisations_role_is_an_organisation() -> None:
+    body = (
+        "Artists included Coldplay frontman Chris Martin and Robbie Williams. Later Acme CEO Jo Lee "
+        "spoke, as did Obama spokesman Robert Gibbs. Barack Obama was away."
+    )
+    labels = {
+        "Coldplay": "PERSON",
+        "Chris Martin": "PERSON",
+        "Robbie Williams": "PERSON",
+        "Jo Lee": "PERSON",
+        "Obama": "PERSON",
+        "Robert Gibbs": "PERSON",
+        "Barack Obama": "PERSON",
+    }
+    mentions = sorted((_m(n, lab, body.index(n)) for n, lab in labels.items()), key=lambda m: m.start)
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    # the band the model called a person, and the company it missed, are organisations; a
+    # spokesman is no organisation's role, and "Obama" is a word of a person's full name anyway
+    assert types["Coldplay"] == "organization"
+    assert types["Acme"] == "organization"
+    assert types["Barack Obama"] == "person" and "Obama" not in types
+    off = {e.name: e.type for e in build_entities("", body, [], mentions, EntityRules(affiliations=False))}
+    assert off["Coldplay"] == "person" and "Acme" not in off
+
+
 def test_a_spacecraft_named_alone_is_the_craft_named_in_full() -> None:
     body = "Space Shuttle Columbia lifted off in 1981. Columbia was lost in 2003 over Texas."
     mentions = [

@@ -197,8 +197,10 @@ class EntityRules:
     #: up" is Sweden
     scores: bool = True
     #: a one-word name with a possessive right before a person's full name is that person's party,
-    #: team or employer ("DAB's Ben Chan", "Demosisto's Nathan Law" tagged GPE): an organisation,
-    #: unless it is a known place ("Korea's Kim Shin-wook"), a given name or a word of a person's name
+    #: team or employer ("DAB's Ben Chan", "Demosisto's Nathan Law" tagged GPE), and so is one with
+    #: an organisation's role ("Coldplay frontman Chris Martin" tagged PERSON, "Acme CEO Jo Lee"):
+    #: an organisation, unless it is a known place ("Korea's Kim Shin-wook"), a given name or a word
+    #: of a person's name
     affiliations: bool = True
 
 
@@ -1290,6 +1292,26 @@ def _with_inverted_names(body: str, mentions: list[Mention]) -> list[Mention]:
 
 #: A one-word name or acronym with a possessive, right before something ("DAB's ", "Demosisto's ").
 _POSSESSOR = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,6})['’]s $")
+#: Roles held in an organisation, not for a person: "Coldplay frontman Chris Martin", "Acme CEO Jo
+#: Lee" (a person has a "spokesman", "lawyer" or "adviser" too: those are left out).
+ORG_ROLES = (
+    "frontman",
+    "frontwoman",
+    "lead singer",
+    "guitarist",
+    "drummer",
+    "bassist",
+    "keyboardist",
+    "vocalist",
+    "CEO",
+    "chief executive",
+    "chairman",
+    "chairwoman",
+    "co-founder",
+    "founder",
+)
+#: A one-word name or acronym, then one of those roles, right before something.
+_ROLE_HOLDER = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,6}) (?:" + "|".join(ORG_ROLES) + r") $")
 
 
 def _with_affiliations(body: str, mentions: list[Mention]) -> tuple[list[Mention], frozenset[str]]:
@@ -1298,23 +1320,30 @@ def _with_affiliations(body: str, mentions: list[Mention]) -> tuple[list[Mention
     case-folded (a name so used is one also where it opens a sentence: "Demosisto's Nathan Law")."""
     people = [m for m in mentions if m.label == "PERSON"]
     person_words = {w for m in people for w in m.text.split()}
+    full_name_words = {w for m in people if " " in m.text for w in m.text.split()}
     changed: dict[int, Mention] = {}
     added: list[Mention] = []
     for person in people:
         if " " not in person.text:
             continue
         match = _POSSESSOR.search(body, max(0, person.start - 30), person.start)
+        # "Coldplay frontman Chris Martin": the model may call the band a person (one word of no
+        # person's full name); "Obama's Joe Biden" is no such case (a possessive needs no role)
+        role = match is None and (match := _ROLE_HOLDER.search(body, max(0, person.start - 40), person.start))
         if match is None:
             continue
         word, start, end = match.group(1), match.start(1), match.end(1)
-        if word in person_words or word in given_names() or known_place(word):
+        if (
+            (word in full_name_words if role else word in person_words)
+            or word in given_names()
+            or known_place(word)
+        ):
             continue
         covering = [i for i, m in enumerate(mentions) if m.start <= start and end <= m.end]
+        relabel = ("GPE", "LOC", "FAC", "PERSON") if role else ("GPE", "LOC", "FAC")
         if not covering:
             added.append(Mention(word, "ORG", "body", start, end))
-        elif (
-            (m := mentions[covering[0]]).start == start and m.end == end and m.label in ("GPE", "LOC", "FAC")
-        ):
+        elif (m := mentions[covering[0]]).start == start and m.end == end and m.label in relabel:
             changed[covering[0]] = Mention(word, "ORG", "body", start, end)
         # else: the last word of a longer name ("New People Party's Michael Tien"), or already an
         # organisation
