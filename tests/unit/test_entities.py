@@ -598,6 +598,36 @@ def test_an_apposition_may_open_with_a_possessive() -> None:
     assert types == {"Nissui": "organization", "Japan": "place", "Gandro": "place", "Kenya": "place"}
 
 
+def test_brands_are_products() -> None:
+    body = (
+        "The stores will sell each other's brands, including Craftsman Tools, Kenmore, and Lands' End "
+        "from Sears, and the Martha Stewart and Joe Boxer brands from Kmart. Ask Jeeves owns other "
+        "brands, including Excite.com. Sears said so."
+    )
+    labels = {
+        "Craftsman Tools": "ORG",
+        "Kenmore": "PERSON",
+        "Lands' End": "GPE",
+        "Sears": "ORG",
+        "Martha Stewart": "PERSON",
+        "Joe Boxer": "PERSON",
+        "Kmart": "ORG",
+        "Ask Jeeves": "ORG",
+        "Excite.com": "ORG",
+    }
+    mentions = sorted((_m(n, lab, body.index(n)) for n, lab in labels.items()), key=lambda m: m.start)
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert {n for n, t in types.items() if t == "product"} == {
+        "Craftsman Tools",
+        "Kenmore",
+        "Lands' End",
+        "Martha Stewart",
+        "Joe Boxer",
+    }
+    # the stores stay organisations, and so does a website among the brands
+    assert types["Sears"] == types["Kmart"] == types["Excite.com"] == "organization"
+
+
 def test_an_address_or_a_possessive_is_no_type_cue() -> None:
     # found on Wikinews articles outside the evaluation set (session 8)
     body = (

@@ -6,7 +6,8 @@ organisation or place, and courtesy titles. Used by ``newsflow.enrich.entities``
 - ``cue_label``: a lower-case noun next to a name says its type — "the ruling Frelimo party", "oil
   company Petrobras", "news agency Yonhap", "Petrobras, government oil company," (organisations),
   "the town of Yeoncheon", "provincial capital Banda Aceh", "Aceh province", "Gander, a town near
-  ..." (places), "Mr Iversen" (a person), "horror film White Noise" (a work);
+  ..." (places), "Mr Iversen" (a person), "horror film White Noise" (a work), "the Joe Boxer
+  brands", "brands, including Kenmore" (products);
 - ``without_cue_noun``: "Frelimo party" → "Frelimo";
 - ``join_split_names``: a name the model cut in two is one ("Luiz Inácio" + "Lula da Silva",
   "Daniel arap" + "Moi", "Palacio" + "do" + "Planalto", "University of North Carolina" + "at" +
@@ -146,6 +147,13 @@ _WORK_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(WORK_BEFORE_NOUNS)})
 _PERSON_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(PERSON_TITLES)})\.? $")
 #: How far before a name a cue may start (the longest cue plus its space).
 _LOOK_BEHIND = 32
+#: Brands are products: "the Martha Stewart and Joe Boxer brands", "brands, including Craftsman
+#: Tools, Kenmore, and Lands' End" (plural "brands" only: "the Nike brand" is often the company).
+_NAME_WORDS = r"[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3}"
+_BRANDS_AFTER = re.compile(rf"(?:,? and {_NAME_WORDS})? brands\b")
+_BRANDS_BEFORE = re.compile(rf"\bbrands,? (?:including|such as|like) (?:{_NAME_WORDS},? (?:and )?)*$")
+_BRAND_LIST_LOOK_BEHIND = 160
+_SITE_NAME = re.compile(r"\.(?:com|org|net|co|io|gov|edu|uk|de|fr)\b", re.IGNORECASE)
 
 
 def cue_label(text: str, start: int, end: int, label: str) -> str | None:
@@ -159,6 +167,11 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
         return "PERSON"
     if _WORK_BEFORE.search(text, since, start):
         return "WORK_OF_ART"
+    if (
+        _BRANDS_AFTER.match(text, end)
+        or _BRANDS_BEFORE.search(text, max(0, start - _BRAND_LIST_LOOK_BEHIND), start)
+    ) and not _SITE_NAME.search(text, start, end):
+        return "PRODUCT"  # a website among the brands ("Excite.com") stays a site, an organisation
     possessive = text[end : end + 2] in ("'s", "’s")  # "the province of Sumaidaie's village"
     if (_PLACE_BEFORE.search(text, since, start) and not possessive) or _PLACE_AFTER.match(text, end):
         return "GPE"
