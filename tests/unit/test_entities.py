@@ -598,6 +598,28 @@ def test_an_apposition_may_open_with_a_possessive() -> None:
     assert types == {"Nissui": "organization", "Japan": "place", "Gandro": "place", "Kenya": "place"}
 
 
+def test_a_plural_organisation_noun_before_a_list_types_its_names() -> None:
+    body = (
+        "It ruled on the religious schools Santo Spirito and Immacolata in Livorno. Rivals include "
+        "companies such as Google, Yahoo! and Amazon.com. For each of these parties, Richardson ran."
+    )
+    labels = {
+        "Santo Spirito": "PERSON",
+        "Immacolata": "GPE",
+        "Livorno": "GPE",
+        "Google": "ORG",
+        "Yahoo!": "PERSON",
+        "Amazon.com": "ORG",
+        "Richardson": "PERSON",
+    }
+    mentions = sorted((_m(n, lab, body.index(n)) for n, lab in labels.items()), key=lambda m: m.start)
+    types = {e.name: e.type for e in build_entities("", body, [], mentions)}
+    assert types["Santo Spirito"] == types["Immacolata"] == types["Yahoo!"] == "organization"
+    # "in Livorno" ends the list; a comma after the noun without "including"/"such as" opens no list
+    assert types["Livorno"] == "place"
+    assert types["Richardson"] == "person"
+
+
 def test_brands_are_products() -> None:
     body = (
         "The stores will sell each other's brands, including Craftsman Tools, Kenmore, and Lands' End "

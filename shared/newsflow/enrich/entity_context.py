@@ -55,6 +55,7 @@ ORG_CUE_NOUNS = frozenset(
         "party",
         "publisher",
         "retailer",
+        "school",
         "tabloid",
         "website",
     }
@@ -104,6 +105,20 @@ def _alternatives(words: Collection[str]) -> str:
 
 
 _ORG_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(ORG_CUE_NOUNS)}) $")
+
+
+def _plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+
+
+#: A plural organisation noun before a list of names: "the religious schools Santo Spirito and
+#: Immacolata", "groups such as Hamas and Hezbollah", "banks, including HSBC" (a comma only before
+#: "including", "such as", "like": "For each of these parties, Richardson is ..." names no party).
+_ORG_LIST_BEFORE = re.compile(
+    rf"(?<![\w'’])(?:{_alternatives([_plural(n) for n in ORG_CUE_NOUNS])})(?:,? (?:including|such as|like))? "
+    r"(?:[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3},? (?:and )?)*$"
+)
+_ORG_LIST_LOOK_BEHIND = 120
 _ORG_AFTER = re.compile(rf" (?:{_alternatives(ORG_CUE_NOUNS)})(?![\w'’-])")
 _PLACE_BEFORE = re.compile(
     rf"(?<![\w'’])(?:(?:{_alternatives(PLACE_OF_NOUNS)}) of|{_alternatives(PLACE_BEFORE_NOUNS)}) $"
@@ -182,7 +197,9 @@ def cue_label(text: str, start: int, end: int, label: str) -> str | None:
         return "ORG"
     if not in_address and _PLACE_APPOSITION.match(text, end):
         return "GPE"
-    if _ORG_BEFORE.search(text, since, start):
+    if _ORG_BEFORE.search(text, since, start) or _ORG_LIST_BEFORE.search(
+        text, max(0, start - _ORG_LIST_LOOK_BEHIND), start
+    ):
         return "ORG"
     if _ORG_AFTER.match(text, end) and label not in ("GPE", "LOC", "NORP"):
         return "ORG"
