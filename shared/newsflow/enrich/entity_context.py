@@ -107,6 +107,11 @@ def _alternatives(words: Collection[str]) -> str:
 _ORG_BEFORE = re.compile(rf"(?<![\w'’])(?:{_alternatives(ORG_CUE_NOUNS)}) $")
 
 
+#: Organisation nouns that also name what a person does ("publishers Jann Wenner and ...",
+#: "broadcasters David Attenborough and ..."): no list cue.
+_PERSON_TOO = frozenset({"publisher", "broadcaster"})
+
+
 def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
@@ -114,8 +119,9 @@ def _plural(noun: str) -> str:
 #: A plural organisation noun before a list of names: "the religious schools Santo Spirito and
 #: Immacolata", "groups such as Hamas and Hezbollah", "banks, including HSBC" (a comma only before
 #: "including", "such as", "like": "For each of these parties, Richardson is ..." names no party).
+_ORG_PLURALS = _alternatives([_plural(n) for n in ORG_CUE_NOUNS - _PERSON_TOO])
 _ORG_LIST_BEFORE = re.compile(
-    rf"(?<![\w'’])(?:{_alternatives([_plural(n) for n in ORG_CUE_NOUNS])})(?:,? (?:including|such as|like))? "
+    rf"(?<![\w'’])(?:{_ORG_PLURALS})(?:,? (?:including|such as|like))? "
     r"(?:[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3},? (?:and )?)*$"
 )
 _ORG_LIST_LOOK_BEHIND = 120
