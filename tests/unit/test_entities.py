@@ -98,6 +98,8 @@ def test_no_dates_or_numbers(seed_entities: dict[str, Entity]) -> None:
         ("Democrats’", "Democrats"),
         ("U.S.", "U.S."),
         ("(ByteDance),", "ByteDance"),
+        ("theTeamsters", "Teamsters"),  # a missing space after "the"
+        ("Theresa May", "Theresa May"),
         ("2024", None),
         ("“”", None),
     ],

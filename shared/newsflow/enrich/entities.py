@@ -95,7 +95,8 @@ _LABEL_ALIASES = {"PER": "PERSON"}
 
 #: Labels whose single-token mentions may be a short form of a longer person/organisation name.
 _SHORTENABLE = {"PERSON", "ORG"}
-_LEADING_ARTICLES = re.compile(r"^(?:the|The|THE)\s+")
+#: "the " before a name, or a lower-case "the" glued to it by a missing space ("theTeamsters").
+_LEADING_ARTICLES = re.compile(r"^(?:(?:the|The|THE)\s+|the(?=[A-Z][a-z]))")
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _EDGE_CHARS = "\"'“”‘’«»„‹›()[]{}<>,;:!?*•|/\\–—-_ \t"
 _WORD = re.compile(r"[\w.&'’-]+")
