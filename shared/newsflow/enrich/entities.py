@@ -957,7 +957,7 @@ PARTY_MEMBER_WORDS = frozenset(
 PRODUCT_FIRST_WORDS = frozenset({"Space Shuttle", "Spacecraft", "Shuttle"})
 #: Ship prefixes: a name that begins with one, or follows one, is a vessel, a product in spaCy's
 #: scheme ("USS Cole", "HMS Illustrious", "MV Sirius Star"; "MY Esperanza" tagged PERSON). All
-#: capitals, so "MS" the title ("Ms") and "SS" in running text of capitals are not read as one.
+#: capitals; "MS" and "SS" are left out ("MS Dhoni" the cricketer, "SS Lazio" the club).
 SHIP_PREFIXES = frozenset(
     {
         "USS",
@@ -971,8 +971,6 @@ SHIP_PREFIXES = frozenset(
         "RMS",
         "MV",
         "MY",
-        "MS",
-        "SS",
         "RV",
         "FV",
     }
