@@ -898,6 +898,13 @@ def test_a_name_holding_an_organisations_role_is_an_organisation() -> None:
     assert off["Coldplay"] == "person" and "Acme" not in off
 
 
+def test_sentence_openers_and_days_are_no_affiliations() -> None:
+    body = "Former CEO Jo Lee said so. Friday's Ben Chan show was cancelled."
+    mentions = [_m("Jo Lee", "PERSON", body.index("Jo Lee")), _m("Ben Chan", "PERSON", body.index("Ben"))]
+    names = {e.name for e in build_entities("", body, [], mentions)}
+    assert names == {"Jo Lee", "Ben Chan"}
+
+
 def test_a_spacecraft_named_alone_is_the_craft_named_in_full() -> None:
     body = "Space Shuttle Columbia lifted off in 1981. Columbia was lost in 2003 over Texas."
     mentions = [

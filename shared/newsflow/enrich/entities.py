@@ -1306,6 +1306,33 @@ def _with_inverted_names(body: str, mentions: list[Mention]) -> list[Mention]:
 
 #: A one-word name or acronym with a possessive, right before something ("DAB's ", "Demosisto's ").
 _POSSESSOR = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,6})['’]s $")
+#: Days and months: "Friday's" names no organisation.
+_CALENDAR_WORDS = frozenset(
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Today",
+        "Yesterday",
+        "Tomorrow",
+    ]
+)
 #: Roles held in an organisation, not for a person: "Coldplay frontman Chris Martin", "Acme CEO Jo
 #: Lee" (a person has a "spokesman", "lawyer" or "adviser" too: those are left out).
 ORG_ROLES = (
@@ -1350,7 +1377,10 @@ def _with_affiliations(body: str, mentions: list[Mention]) -> tuple[list[Mention
         if (
             (word in full_name_words if role else word in person_words)
             or word in given_names()
+            or word in _CALENDAR_WORDS  # "Friday's Jo Lee show"
             or known_place(word)
+            # "Former CEO Jo Lee said": a capitalised word opening a sentence before a role
+            or (role and not word.isupper() and _sentence_initial(body, start))
         ):
             continue
         covering = [i for i, m in enumerate(mentions) if m.start <= start and end <= m.end]
