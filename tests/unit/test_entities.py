@@ -851,17 +851,9 @@ def test_a_name_before_a_persons_name_with_a_possessive_is_their_organisation() 
         "Elected were DAB's Ben Chan and FTU's Alice Mak. Demosisto's Nathan Law won too. "
         "Korea's Kim Shin-wook was booked. Chan's Ben Wong spoke. Later, DAB's Starry Lee said so."
     )
-    mentions = [
-        _m("Ben Chan", "PERSON", body.index("Ben Chan")),
-        _m("FTU", "ORG", body.index("FTU")),
-        _m("Alice Mak", "PERSON", body.index("Alice")),
-        _m("Demosisto", "GPE", body.index("Demosisto")),
-        _m("Nathan Law", "PERSON", body.index("Nathan")),
-        _m("Korea", "GPE", body.index("Korea")),
-        _m("Kim Shin-wook", "PERSON", body.index("Kim")),
-        _m("Ben Wong", "PERSON", body.index("Ben Wong")),
-        _m("Starry Lee", "PERSON", body.index("Starry")),
-    ]
+    labels = {"FTU": "ORG", "Demosisto": "GPE", "Korea": "GPE"}
+    people = ["Ben Chan", "Alice Mak", "Nathan Law", "Kim Shin-wook", "Ben Wong", "Starry Lee"]
+    mentions = _all_mentions(body, {**labels, **dict.fromkeys(people, "PERSON")})
     found = {(e.name, e.type, e.mentions) for e in build_entities("", body, [], mentions)}
     # "DAB" was not found by the model; "Demosisto" (tagged GPE) opens a sentence; a known place and
     # a word of a person's name ("Chan's") are left alone
@@ -1086,16 +1078,9 @@ def test_the_titles_of_a_reading_list_hold_no_entities() -> None:
         "Manifesto (solo)\n\nTwain, Mark. A Connecticut Yankee in King Arthur's Court\n\n"
         "Paris, France. A guide to Rome"
     )
-    mentions = [
-        _m("White Fang", "PERSON", body.index("White Fang")),
-        _m("Engels", "GPE", body.index("Engels")),
-        _m("Friedrich", "PERSON", body.index("Friedrich")),
-        _m("Communist Manifesto", "ORG", body.index("Communist Manifesto")),
-        _m("Connecticut", "GPE", body.index("Connecticut")),
-        _m("Arthur", "PERSON", body.index("Arthur")),
-        _m("Paris", "GPE", body.index("Paris")),
-        _m("Rome", "GPE", body.index("Rome")),
-    ]
+    labels = {"White Fang": "PERSON", "Engels": "GPE", "Friedrich": "PERSON", "Communist Manifesto": "ORG"}
+    labels |= {"Connecticut": "GPE", "Arthur": "PERSON", "Paris": "GPE", "Rome": "GPE"}
+    mentions = _all_mentions(body, labels)
     found = {(e.name, e.type) for e in build_entities("", body, [], mentions)}
     # "Friedrich" is no given name of the census list: after "and" the list's pattern is enough;
     # "Paris, France." opens no reading-list line, so "A guide to Rome" keeps its place

@@ -31,6 +31,7 @@ Rules, in order (the linguistic ones live in ``newsflow.enrich.entity_rules``):
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import re
 import unicodedata
@@ -1306,33 +1307,9 @@ def _with_inverted_names(body: str, mentions: list[Mention]) -> list[Mention]:
 
 #: A one-word name or acronym with a possessive, right before something ("DAB's ", "Demosisto's ").
 _POSSESSOR = re.compile(r"\b([A-Z][A-Za-z]+|[A-Z]{2,6})['’]s $")
-#: Days and months: "Friday's" names no organisation.
-_CALENDAR_WORDS = frozenset(
-    [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Today",
-        "Yesterday",
-        "Tomorrow",
-    ]
-)
+#: Days and months: "Friday's" names no organisation (English names: Python does not set the
+#: process's locale, so ``calendar`` speaks English).
+_CALENDAR_WORDS = frozenset([*calendar.day_name, *calendar.month_name[1:], "Today", "Yesterday", "Tomorrow"])
 #: Roles held in an organisation, not for a person: "Coldplay frontman Chris Martin", "Acme CEO Jo
 #: Lee" (a person has a "spokesman", "lawyer" or "adviser" too: those are left out).
 ORG_ROLES = (
