@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     typer = english_typer(
         settings.entity_typer, model_version(nlp), settings.entity_typer_path, settings.entity_typer_sha256
     )
-    # the texts as the enrichment reads them (pipeline.ner_texts)
+    # the texts as the enrichment reads them (pipeline.read_article)
     docs = {i: (nlp(read_text(articles[i].title).text), nlp(read_text(articles[i].body).text)) for i in ids}
 
     def run(rules: EntityRules) -> dict[str, list[PredictedEntity]]:

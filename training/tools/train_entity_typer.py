@@ -158,7 +158,7 @@ def collect(args: argparse.Namespace) -> int:
             ref = record["ref"]
             split = "dev" if is_dev(ref, 0.1) else f"fold{fold_of(ref)}"
             nlp = models[split]
-            # the texts as the enrichment reads them (pipeline.ner_texts: editorial brackets out)
+            # the texts as the enrichment reads them (pipeline.read_article: editorial brackets out)
             title, body = (read_text(t).text for t in texts[ref])
             for view, names in typer_inputs(title, body, nlp(title), nlp(body), ALL_RULES, EVAL_SOURCE):
                 cls = gold_class(names, record["entities"])

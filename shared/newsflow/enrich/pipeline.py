@@ -20,7 +20,7 @@ from typing import Protocol
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsflow.enrich.editorial import read_text, restore_spans
+from newsflow.enrich.editorial import ReadText, read_text, restore_spans
 from newsflow.enrich.entities import extract_entities
 from newsflow.enrich.entity_typer import EntityTyper, english_typer, typer_version
 from newsflow.enrich.fingerprint import FINGERPRINT_VERSION, simhash
@@ -67,9 +67,10 @@ def load_topic_classifier(required: bool = False) -> TopicClassifierLike | None:
     return classifier
 
 
-def ner_texts(article: RawArticle) -> tuple[str, str]:
-    """The title and body as the NER and the entity rules read them (editorial brackets removed)."""
-    return read_text(article.title).text, read_text(article.body).text
+def read_article(article: RawArticle) -> tuple[ReadText, ReadText]:
+    """The title and body as the NER and the entity rules read them (editorial brackets removed),
+    each with the way back to the article's own offsets."""
+    return read_text(article.title), read_text(article.body)
 
 
 def word_count(text: str) -> int:
@@ -194,10 +195,12 @@ class Enricher:
         # each article through the pipeline of its language (the main one when there is none: its
         # documents still give the keywords; entities then stay empty, see _assemble)
         pipelines = [self.nlp_for(lang) for lang in effective]
+        # each text read once: the NER reads it, and the entities' spans are mapped back through it
+        reads = [read_article(a) for a in articles]
         docs: list[Doc] = [self.nlp.make_doc("")] * (2 * len(articles))
         for nlp in {id(p or self.nlp): p or self.nlp for p in pipelines}.values():
             todo = [i for i, p in enumerate(pipelines) if (p or self.nlp) is nlp]
-            texts = [text for i in todo for text in ner_texts(articles[i])]
+            texts = [read.text for i in todo for read in reads[i]]
             for j, doc in enumerate(nlp.pipe(texts, batch_size=self.settings.nlp_batch_size)):
                 docs[2 * todo[j // 2] + j % 2] = doc
         topics: list[tuple[Topic, ...]] = [()] * len(articles)
@@ -218,6 +221,7 @@ class Enricher:
             results.append(
                 self._assemble(
                     article,
+                    reads[i],
                     docs[2 * i],
                     docs[2 * i + 1],
                     topics[i],
@@ -232,6 +236,7 @@ class Enricher:
     def _assemble(
         self,
         article: RawArticle,
+        read: tuple[ReadText, ReadText],
         title_doc: Doc,
         body_doc: Doc,
         topics: tuple[Topic, ...],
@@ -248,7 +253,7 @@ class Enricher:
         # A NER model is trained on one language: on text in another it finds mostly noise
         # ("Einzelheiten" as a person), so articles in a language without a pipeline of their own get
         # no entities rather than wrong ones.
-        # the documents are of the texts as read (ner_texts); the spans go back to the article's own
+        # the documents are of the texts as read (``read``); the spans go back to the article's own
         entities = (
             restore_spans(
                 extract_entities(
@@ -259,8 +264,7 @@ class Enricher:
                     outlet=article.source,
                     typer=self.typer if title_doc.vocab is self.nlp.vocab else None,
                 ),
-                read_text(article.title),
-                read_text(article.body),
+                *read,
             )
             if with_entities
             else ()
