@@ -8,8 +8,9 @@ context_cues, late_merge) on the dev half of all 83; the held-out half is only r
 the F of organisations, places, people and overall on both halves, and the must-have share.
 spaCy runs once; only the post-processing is repeated.
 
-Usage: .venv/bin/python bench/eval_entities_ablation.py [--eval-dir DIR] [--errors dev|held-out]
-(``--errors`` prints each missed, spurious and mistyped name of that half under the shipped rules.)
+Usage: .venv/bin/python bench/eval_entities_ablation.py [--eval-dir DIR] [--errors dev|held-out] [--gold FILE]
+(``--errors`` prints each missed, spurious and mistyped name of that half under the shipped rules;
+``--gold entities_fresh.jsonl`` splits and scores the fresh check set of session 13 instead.)
 """
 
 from __future__ import annotations
@@ -95,10 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--eval-dir", type=Path, default=ROOT / "evaluation")
     parser.add_argument("--errors", choices=("dev", "held-out"))
+    parser.add_argument(
+        "--gold",
+        default="entities.jsonl",
+        help="entity gold file of --eval-dir to split and score (entities_fresh.jsonl: the fresh check set)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     articles = {a.id: a for a in load_articles(args.eval_dir / "articles.jsonl")}
-    gold = load_entity_gold(args.eval_dir / "entities.jsonl")
+    gold = load_entity_gold(args.eval_dir / args.gold)
     ids = list(gold)
     halves = {"dev": ids[0::2], "held-out": ids[1::2]}
     settings = EnrichmentSettings()

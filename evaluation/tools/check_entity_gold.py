@@ -5,14 +5,17 @@ entities none of whose names occurs in the title or body, and every run of capit
 text that no gold name covers, for the annotator to go through (most are sentence openings, days,
 nationality adjectives, products or events, which stay out of the gold by convention):
 
-    python evaluation/tools/check_entity_gold.py [ARTICLE_ID ...]
+    python evaluation/tools/check_entity_gold.py [--gold FILE] [ARTICLE_ID ...]
+
+``--gold`` checks another file of the same format (an annotator's own, before it is merged);
+the default is the adjudicated gold, ``evaluation/entities.jsonl``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +160,19 @@ def check(title: str, body: str, entities: list[dict[str, Any]]) -> tuple[list[s
     return absent, sorted(unlisted)
 
 
-def main(only: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("ids", nargs="*", metavar="ARTICLE_ID", help="only these articles")
+    parser.add_argument("--gold", type=Path, default=EVAL / "entities.jsonl", help="the entity file to check")
+    args = parser.parse_args(argv)
+    only: list[str] = args.ids
     articles = {}
     for line in (EVAL / "articles.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         articles[row["id"]] = row
-    for line in (EVAL / "entities.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in args.gold.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
         row = json.loads(line)
         if only and row["id"] not in only:
             continue
@@ -176,4 +186,4 @@ def main(only: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())
