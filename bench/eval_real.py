@@ -225,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
             f"ENTITIES, FRESH CHECK SET ({FRESH_GOLD}) — {len(fresh_gold)} articles, not in the headline",
         )
         print_intervals(fresh_gold, found)
+        both = score_entities({**entity_gold, **fresh_gold}, found)
+        print(
+            f"  all {len(entity_gold) + len(fresh_gold)} articles with entity gold (headline and fresh): "
+            f"precision {fmt(both.overall.precision)}, recall {fmt(both.overall.recall)}, "
+            f"F {fmt(both.overall.f1)} (organisations {fmt(both.per_type['organization'].f1)}, "
+            f"places {fmt(both.per_type['place'].f1)}), must-have {both.must_have_found}/{both.must_have}"
+        )
     print(
         f"\n{time.perf_counter() - started:.1f} s; command: make eval (.venv/bin/python bench/eval_real.py)"
     )
